@@ -1,0 +1,1 @@
+"""Jishi (集市): a multi-vendor online mall."""

@@ -1,0 +1,1 @@
+"""Users, platform roles, registration and login. Later: addresses, member levels, points ledger."""

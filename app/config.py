@@ -1,0 +1,84 @@
+"""Settings from the environment: the one place the app reads os.environ (documented in README.md)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one kept under .data/ so restarts keep sessions valid."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = ROOT / ".data" / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    debug: bool = False
+    cookie_secure: bool = False
+    db_pool_min: int = 1
+    db_pool_max: int = 10
+    session_max_age: int = 14 * 24 * 3600
+    default_locale: str = "zh_CN"
+    display_timezone: str = "Asia/Shanghai"
+    # argon2id parameters: changing them makes existing hashes rehash at their next login
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 4
+    # rate limits: attempts per window
+    login_per_ip: int = 30
+    login_per_account: int = 5
+    register_per_ip: int = 10
+    rate_window_seconds: int = 900
+    static_root: Path = field(default=ROOT / ".build" / "static")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings(
+        database_url=os.environ.get("DATABASE_URL", "postgresql://jishi@127.0.0.1:54320/jishi"),
+        secret_key=_secret_key(),
+        debug=_bool("DEBUG", False),
+        cookie_secure=_bool("COOKIE_SECURE", False),
+        db_pool_min=_int("DB_POOL_MIN", 1),
+        db_pool_max=_int("DB_POOL_MAX", 10),
+        session_max_age=_int("SESSION_MAX_AGE", 14 * 24 * 3600),
+        default_locale=os.environ.get("DEFAULT_LOCALE", "zh_CN"),
+        display_timezone=os.environ.get("DISPLAY_TIMEZONE", "Asia/Shanghai"),
+        argon2_time_cost=_int("ARGON2_TIME_COST", 3),
+        argon2_memory_kib=_int("ARGON2_MEMORY_KIB", 65536),
+        argon2_parallelism=_int("ARGON2_PARALLELISM", 4),
+        login_per_ip=_int("LOGIN_LIMIT_PER_IP", 30),
+        login_per_account=_int("LOGIN_LIMIT_PER_ACCOUNT", 5),
+        register_per_ip=_int("REGISTER_LIMIT_PER_IP", 10),
+        rate_window_seconds=_int("RATE_LIMIT_WINDOW", 900),
+        static_root=Path(os.environ.get("STATIC_ROOT", str(ROOT / ".build" / "static"))),
+    )

@@ -1,0 +1,111 @@
+"""create_app(): the Litestar app with its plugins, middleware and lifespan. `asgi` is what servers run:
+the app wrapped by ServeStatic (hashed, precompressed static files) and the security headers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.middleware import DefineMiddleware
+from litestar.types import ASGIApp
+from servestatic import ServeStaticASGI
+
+from app.accounts.controllers import AccountStorefrontController, UserAdminController
+from app.accounts.services import load_principal
+from app.config import Settings, get_settings
+from app.core.db import close_pool, start_pool
+from app.moderation.controllers import AuditAdminController
+from app.sellers.controllers import SellerHomeController
+from app.web.auth import AuthMiddleware
+from app.web.errors import EXCEPTION_HANDLERS
+from app.web.locale import LocaleMiddleware
+from app.web.security import SecurityHeadersMiddleware
+from app.web.session import PostgresStore, SessionConfig
+from app.web.shell import HealthController, ShellAdminController, ShellStorefrontController
+from app.web.static import static_root
+from app.web.templating import template_config
+
+ROUTES = [
+    ShellStorefrontController,
+    AccountStorefrontController,
+    SellerHomeController,
+    ShellAdminController,
+    UserAdminController,
+    AuditAdminController,
+    HealthController,
+]
+
+
+def create_app(settings: Settings | None = None, *, manage_pool: bool = True) -> Litestar:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def database(_app: Litestar) -> AsyncIterator[None]:
+        if not manage_pool:
+            yield
+            return
+        await start_pool(min_size=settings.db_pool_min, max_size=settings.db_pool_max)
+        try:
+            yield
+        finally:
+            await close_pool()
+
+    session = SessionConfig(
+        key="sid",
+        max_age=settings.session_max_age,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        store="sessions",
+        exclude=["^/healthz$", "^/readyz$"],
+    )
+    return Litestar(
+        route_handlers=ROUTES,
+        lifespan=[database],
+        stores={"sessions": PostgresStore()},
+        middleware=[
+            session.middleware,
+            DefineMiddleware(AuthMiddleware, loader=load_principal),
+            LocaleMiddleware,
+        ],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="csrftoken",
+            header_name="x-csrftoken",
+            cookie_httponly=True,
+            cookie_samesite="lax",
+            cookie_secure=settings.cookie_secure,
+            exclude=["^/healthz$", "^/readyz$"],
+        ),
+        template_config=template_config(),
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        debug=False,
+        openapi_config=None,
+    )
+
+
+def wrap(app: ASGIApp, settings: Settings | None = None) -> ASGIApp:
+    settings = settings or get_settings()
+    static = ServeStaticASGI(
+        app,
+        root=str(static_root()),
+        prefix="/static/",
+        max_age=3600,
+        immutable_file_test=r"\.[0-9a-f]{8,}\.\w+$",
+    )
+    return SecurityHeadersMiddleware(static, secure=settings.cookie_secure)  # type: ignore[arg-type]
+
+
+def create_asgi() -> ASGIApp:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return wrap(create_app())
+
+
+def __getattr__(name: str) -> ASGIApp:
+    """`app.main:asgi` for servers, built on first access (importing this module builds nothing)."""
+    if name == "asgi":
+        return create_asgi()
+    raise AttributeError(name)

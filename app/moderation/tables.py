@@ -1,0 +1,20 @@
+from piccolo.columns import JSONB, ForeignKey, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from app.accounts.tables import User
+
+
+class AuditLog(Table, tablename="audit_log"):
+    """One admin or seller state change: who, what, on which row, before and after, from where, when."""
+
+    actor = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null, index=True)
+    actor_label = Varchar(length=255, default="")
+    action = Varchar(length=64, index=True)
+    target_type = Varchar(length=64)
+    target_id = Varchar(length=64)
+    before = JSONB(null=True, default=None)
+    after = JSONB(null=True, default=None)
+    ip = Varchar(length=45, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)

@@ -1,0 +1,15 @@
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from app.sellers.tables import Shop, ShopStaff
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+APP_CONFIG = AppConfig(
+    app_name="sellers",
+    migrations_folder_path=str(ROOT / "migrations" / "sellers"),
+    table_classes=[Shop, ShopStaff],
+    migration_dependencies=["app.accounts.piccolo_app"],
+    commands=[],
+)
