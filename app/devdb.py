@@ -247,7 +247,7 @@ def run(command: list[str], *, fast: bool) -> int:
     if os.environ.get("DATABASE_URL"):
         log("using DATABASE_URL from the environment")
         return subprocess.call(command)
-    start(fast=fast)
+    started = start(fast=fast)
     env = {**os.environ, "DATABASE_URL": admin_url()}
     # Ctrl-C reaches the child through the terminal's process group; we wait for it, then stop the cluster.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -256,7 +256,8 @@ def run(command: list[str], *, fast: bool) -> int:
     try:
         return child.wait()
     finally:
-        stop()
+        if started:  # a cluster some other run started (or one left by a killed run) is left as it was
+            stop()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
 from app.accounts import services
@@ -36,7 +37,7 @@ class AccountStorefrontController(Controller):
     path = "/"
 
     @get("/register", name="account:register")
-    async def register_page(self, request: Request, next: str = "") -> Template | Redirect:
+    async def register_page(self, request: Request, next: FromQuery[str] = "") -> Template | Redirect:
         if current_user(request):
             return Redirect(path=safe_next(next, "/me"), status_code=303)
         return _form_page("storefront/accounts/register.html", form={"next": safe_next(next, "")})
@@ -66,7 +67,7 @@ class AccountStorefrontController(Controller):
         return Redirect(path=safe_next(form.get("next"), "/me"), status_code=303)
 
     @get("/login", name="account:login")
-    async def login_page(self, request: Request, next: str = "") -> Template | Redirect:
+    async def login_page(self, request: Request, next: FromQuery[str] = "") -> Template | Redirect:
         if current_user(request):
             return Redirect(path=safe_next(next, "/me"), status_code=303)
         return _form_page("storefront/accounts/login.html", form={"next": safe_next(next, "")})
@@ -159,7 +160,7 @@ class AccountStorefrontController(Controller):
         return Redirect(path="/login", status_code=303)
 
     @get("/locale/{lang:str}", name="account:locale")
-    async def switch_locale(self, request: Request, lang: str, next: str = "/") -> Response:
+    async def switch_locale(self, request: Request, lang: FromPath[str], next: FromQuery[str] = "/") -> Response:
         """A language link: sets the cookie and, when signed in, the account's setting. Works on every page
         (error pages included) without JavaScript; a preference only, so a plain link is safe."""
         from app.core.i18n import LOCALES
@@ -178,7 +179,7 @@ class UserAdminController(Controller):
     guards = [requires_platform_role("operations")]
 
     @get("/", name="admin:users")
-    async def index(self, request: Request, q: str = "", status: str = "", page: int = 1) -> Template:
+    async def index(self, request: Request, q: FromQuery[str] = "", status: FromQuery[str] = "", page: FromQuery[int] = 1) -> Template:
         rows, has_next = await services.list_users(q=q, status=status, page=page)
         return Template(
             template_name="admin/accounts/users.html",
@@ -193,14 +194,14 @@ class UserAdminController(Controller):
         )
 
     @post("/{user_id:int}/status", name="admin:user-status")
-    async def set_status(self, request: Request, user_id: int) -> Redirect:
+    async def set_status(self, request: Request, user_id: FromPath[int]) -> Redirect:
         form = await form_data(request)
         await services.set_user_status(actor=actor_of(request), user_id=user_id, status=form.get("status", ""))
         flash(request, N_("The account status has been updated."), "success")
         return Redirect(path=safe_next(form.get("back"), "/admin/users/"), status_code=303)
 
     @post("/{user_id:int}/roles", name="admin:user-roles", guards=[requires_platform_role("admin")])
-    async def set_roles(self, request: Request, user_id: int) -> Redirect:
+    async def set_roles(self, request: Request, user_id: FromPath[int]) -> Redirect:
         form = await request.form()
         roles = [r for r in form.getall("roles")] if "roles" in form else []
         await services.set_platform_roles(actor=actor_of(request), user_id=user_id, roles=roles)
