@@ -59,6 +59,7 @@ class Settings:
     register_per_ip: int = 10
     rate_window_seconds: int = 900
     static_root: Path = field(default=ROOT / ".build" / "static")
+    run_worker: bool = False  # run the sweeps inside the web process (development)
 
 
 @lru_cache(maxsize=1)
@@ -81,4 +82,5 @@ def get_settings() -> Settings:
         register_per_ip=_int("REGISTER_LIMIT_PER_IP", 10),
         rate_window_seconds=_int("RATE_LIMIT_WINDOW", 900),
         static_root=Path(os.environ.get("STATIC_ROOT", str(ROOT / ".build" / "static"))),
+        run_worker=_bool("RUN_WORKER", False),
     )

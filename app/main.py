@@ -3,6 +3,7 @@ the app wrapped by ServeStatic (hashed, precompressed static files) and the secu
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,6 +28,7 @@ from app.web.session import PostgresStore, SessionConfig
 from app.web.shell import HealthController, ShellAdminController, ShellStorefrontController
 from app.web.static import static_root
 from app.web.templating import template_config
+from app.worker import run_forever
 
 ROUTES = [
     ShellStorefrontController,
@@ -48,9 +50,12 @@ def create_app(settings: Settings | None = None, *, manage_pool: bool = True) ->
             yield
             return
         await start_pool(min_size=settings.db_pool_min, max_size=settings.db_pool_max)
+        worker = asyncio.create_task(run_forever()) if settings.run_worker else None
         try:
             yield
         finally:
+            if worker:
+                worker.cancel()
             await close_pool()
 
     session = SessionConfig(

@@ -52,6 +52,7 @@ def run(port: int) -> None:
 
     migrate()
     _demo_once()
+    os.environ.setdefault("RUN_WORKER", "1")  # development: the sweeps run inside the app
     print(f"  Serving on http://127.0.0.1:{port}  (Ctrl-C stops the app and the database)\n", flush=True)
     uvicorn.run(
         "app.main:create_asgi",

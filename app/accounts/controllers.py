@@ -179,7 +179,9 @@ class UserAdminController(Controller):
     guards = [requires_platform_role("operations")]
 
     @get("/", name="admin:users")
-    async def index(self, request: Request, q: FromQuery[str] = "", status: FromQuery[str] = "", page: FromQuery[int] = 1) -> Template:
+    async def index(
+        self, request: Request, q: FromQuery[str] = "", status: FromQuery[str] = "", page: FromQuery[int] = 1
+    ) -> Template:
         rows, has_next = await services.list_users(q=q, status=status, page=page)
         return Template(
             template_name="admin/accounts/users.html",

@@ -13,8 +13,10 @@ from app.main import create_app, wrap
 @pytest.fixture(scope="session", autouse=True)
 async def pool() -> AsyncIterator[None]:
     if not os.environ.get("JISHI_TEST_DB_READY"):
-        pytest.exit("integration tests need PostgreSQL: run `make test` or `python -m app.devdb run --fast -- pytest`",
-                    returncode=2)
+        pytest.exit(
+            "integration tests need PostgreSQL: run `make test` or `python -m app.devdb run --fast -- pytest`",
+            returncode=2,
+        )
     await start_pool(min_size=2, max_size=20)
     yield
     await close_pool()

@@ -41,7 +41,11 @@ async def test_a_roles_change_is_audited_with_before_and_after(client):
     target = await make_user()
     await login(client, admin)
     await post_form(client, f"/admin/users/{target.id}/roles", {"roles": ["moderator", "finance"]})
-    row = await AuditLog.select().where((AuditLog.action == "user.roles") & (AuditLog.target_id == str(target.id))).first()
+    row = (
+        await AuditLog.select()
+        .where((AuditLog.action == "user.roles") & (AuditLog.target_id == str(target.id)))
+        .first()
+    )
     assert row["before"] == '{"roles": []}'
     assert row["after"] == '{"roles": ["finance", "moderator"]}'
 

@@ -1,5 +1,6 @@
 from litestar import get
 
+from app.core.i18n import translations
 from app.main import create_app, wrap
 from tests.factories import login, make_user
 
@@ -50,7 +51,9 @@ async def test_a_crash_shows_the_500_page_without_a_stack_trace():
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=wrap(app), raise_app_exceptions=False), base_url="http://testserver"
     ) as c:
-        for headers, text in ((EN, "Something went wrong on our side"), (ZH, "出错")):
+        zh_title = translations("zh_CN").ugettext("Something went wrong on our side")
+        assert zh_title != "Something went wrong on our side"
+        for headers, text in ((EN, "Something went wrong on our side"), (ZH, zh_title)):
             r = await c.get("/boom", headers=headers)
             assert r.status_code == 500
             assert text in r.text

@@ -1,0 +1,50 @@
+"""Time-based work as idempotent SQL sweeps. `python -m app.worker` runs them in a loop; in development
+(`make run`) the app runs the same loop in-process. Many workers may run at once: every sweep is one
+statement that is safe to repeat. Later issues add theirs to SWEEPS (unpaid-order timeout, auto-confirm...)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from app.core import ratelimit
+from app.web.session import PostgresStore
+
+log = logging.getLogger("jishi.worker")
+
+SWEEPS: list[tuple[str, Callable[[], Awaitable[object]]]] = [
+    ("expired sessions", PostgresStore().sweep),
+    ("expired rate-limit counters", ratelimit.sweep),
+]
+
+
+async def run_once() -> None:
+    for name, sweep in SWEEPS:
+        try:
+            await sweep()
+        except Exception:
+            log.exception("sweep failed: %s", name)
+
+
+async def run_forever(interval: float = 60.0) -> None:
+    while True:
+        await run_once()
+        await asyncio.sleep(interval)
+
+
+async def _main() -> None:
+    from app.config import get_settings
+    from app.core.db import close_pool, start_pool
+
+    settings = get_settings()
+    await start_pool(min_size=1, max_size=settings.db_pool_max)
+    try:
+        await run_forever()
+    finally:
+        await close_pool()
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO)
+    asyncio.run(_main())

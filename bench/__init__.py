@@ -1,0 +1,1 @@
+"""Load benchmark of the production server: `make bench` (see bench/run.py)."""

@@ -1,0 +1,1 @@
+"""Browser tests: Playwright journeys against a live server (`make test-e2e`)."""
