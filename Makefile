@@ -46,8 +46,8 @@ chromium:
 
 test: install chromium
 	@$(DB) --fast -- bash -c '$(PY) -m app.manage migrate >/dev/null && \
-	  $(PY) -m pytest tests -n $(PYTEST_WORKERS) && \
-	  $(PY) -m pytest e2e -p no:asyncio'
+	  $(PY) -m pytest -q tests -n $(PYTEST_WORKERS) && \
+	  $(PY) -m pytest -q e2e -p no:asyncio'
 
 test-unit: install
 	$(PY) -m pytest tests/unit

@@ -242,12 +242,43 @@ async def _ensure_database(name: str) -> None:
         await conn.close()
 
 
+CLIENTS = DATA / "pg-clients"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _join() -> None:
+    CLIENTS.mkdir(parents=True, exist_ok=True)
+    (CLIENTS / str(os.getpid())).touch()
+
+
+def _leave() -> bool:
+    """Unregister this run; True when it was the last live one (stale entries from killed runs are dropped)."""
+    (CLIENTS / str(os.getpid())).unlink(missing_ok=True)
+    others = False
+    for entry in CLIENTS.glob("*"):
+        if entry.name.isdigit() and _pid_alive(int(entry.name)):
+            others = True
+        else:
+            entry.unlink(missing_ok=True)
+    return not others
+
+
 def run(command: list[str], *, fast: bool) -> int:
     """Run COMMAND with DATABASE_URL pointing at a database: the given one, else the private cluster."""
     if os.environ.get("DATABASE_URL"):
         log("using DATABASE_URL from the environment")
         return subprocess.call(command)
-    started = start(fast=fast)
+    start(fast=fast)
+    _join()
     env = {**os.environ, "DATABASE_URL": admin_url()}
     # Ctrl-C reaches the child through the terminal's process group; we wait for it, then stop the cluster.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -256,7 +287,7 @@ def run(command: list[str], *, fast: bool) -> int:
     try:
         return child.wait()
     finally:
-        if started:  # a cluster some other run started (or one left by a killed run) is left as it was
+        if _leave():  # the last run using the cluster stops it; `make run` + `make test` side by side is fine
             stop()
 
 

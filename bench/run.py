@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,7 +60,8 @@ def ensure_wrk() -> str:
 
 def prepare_database() -> None:
     """Migrations plus the demo data (as app.manage's _demo_once does), so the pages have their normal data."""
-    subprocess.run([sys.executable, "-m", "app.manage", "migrate"], check=True)
+    if subprocess.run([sys.executable, "-m", "app.manage", "migrate"]).returncode != 0:
+        sys.exit("[bench] migrations failed (see above); the benchmark did not run")
     from app import demo
     from app.core.db import close_pool, start_pool
 
@@ -117,7 +119,7 @@ def parse(output: str) -> dict[str, Any]:
     rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
     total = re.search(r"(\d+) requests in", output)
     if not rps or not total:
-        raise ValueError(f"unexpected wrk output:\n{output}")
+        sys.exit(f"[bench] unexpected wrk output:\n{output}")
     dist = {p: ms(v, u) for p, v, u in re.findall(r"^\s+(\d+)%\s+([\d.]+)(us|ms|s|m|h)\s*$", output, re.M)}
     latency = {f"p{p}": dist.get(str(p)) for p in (50, 75, 90, 95, 99)} | {"max": None}
     if lua := re.search(r"JISHI_LATENCY p50=(\d+) p95=(\d+) p99=(\d+) max=(\d+)", output):
@@ -144,21 +146,16 @@ def wrk(binary: str, script: str, url: str, duration: int) -> str:
 
 def bench(binary: str, script: str, base: str, name: str, path: str) -> dict[str, Any]:
     url = base + path  # always http://127.0.0.1:<port>/...
-    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (our own URL)
-        size = len(response.read())
+    try:  # one plain request first, so a broken page fails clearly instead of being benchmarked
+        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (our own URL)
+            size = len(response.read())
+    except urllib.error.HTTPError as exc:
+        sys.exit(f"[bench] GET {path} answered HTTP {exc.code}; see the server log above")
     log(f"{name} ({path}): HTTP {response.status}, {size} bytes; {WARMUP_S} s warm-up, then {DURATION} s")
     wrk(binary, script, url, WARMUP_S)
     figures = parse(wrk(binary, script, url, DURATION))
-    result: dict[str, Any] = {
-        "name": name,
-        "path": path,
-        "tool": "wrk",
-        "connections": CONNECTIONS,
-        "threads": THREADS,
-        "duration_s": DURATION,
-        "server": f"granian, {WORKERS} workers",
-        **figures,
-    }
+    result: dict[str, Any] = {"name": name, "path": path, "tool": "wrk", "connections": CONNECTIONS}
+    result |= {"threads": THREADS, "duration_s": DURATION, "server": f"granian, {WORKERS} workers", **figures}
     if name == "home":
         p99 = figures["latency_ms"]["p99"]
         result["target"] = TARGET

@@ -11,6 +11,7 @@ from app.accounts.errors import TooManyAttempts
 from app.core.errors import DomainError
 from app.core.i18n import N_
 from app.core.principal import PLATFORM_ROLES
+from app.sellers.services import memberships
 from app.web.auth import current_user, refresh_epoch, sign_in, sign_out
 from app.web.errors import safe_next
 from app.web.flash import flash
@@ -96,7 +97,9 @@ class AccountStorefrontController(Controller):
 
     @get("/me", name="account:me")
     async def me(self, request: Request) -> Template:
-        return Template(template_name="storefront/accounts/me.html")
+        user = current_user(request)
+        shops = await memberships(user_id=user.id) if user else []
+        return Template(template_name="storefront/accounts/me.html", context={"works_for_a_shop": bool(shops)})
 
     @get("/me/profile", name="account:profile", guards=[requires_login])
     async def profile_page(self, request: Request) -> Template:

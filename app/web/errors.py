@@ -10,7 +10,8 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.middleware.csrf import generate_csrf_token
 from litestar.response import Redirect, Template
-from litestar.types import Scope
+from litestar.types import Empty, Scope
+from litestar.utils.scope.state import ScopeState
 
 from app.config import get_settings
 from app.core.errors import DomainError, ValidationFailed
@@ -62,8 +63,10 @@ def _ensure_context(request: Request) -> None:
     if "locale" not in state:
         state["locale"] = locale_for(request)
     set_locale(state["locale"])
-    if not state.get("csrf_token"):
-        state["csrf_token"] = request.cookies.get("csrftoken") or generate_csrf_token(get_settings().secret_key)
+    connection_state = ScopeState.from_scope(scope)
+    if connection_state.csrf_token is Empty:
+        # the cookie's token is valid for the form; without one, the logout form on this page will be refused
+        connection_state.csrf_token = request.cookies.get("csrftoken") or generate_csrf_token(get_settings().secret_key)
 
 
 def error_page(request: Request, status: int, message: str | None = None) -> Response:

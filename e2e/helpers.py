@@ -1,0 +1,91 @@
+"""Small helpers the journeys share: translated texts, unique accounts, logging in."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from playwright.sync_api import APIRequestContext, Locator, Page, Response
+
+from app.core.i18n import translations
+
+# The app's locale codes and the browser locale (Accept-Language) that selects each one.
+BROWSER_LOCALE = {"zh_CN": "zh-CN", "en": "en-US"}
+HTML_LANG = {"zh_CN": "zh-CN", "en": "en"}
+
+# The server inherits RATE_LIMIT_WINDOW; messages about limits name it in minutes.
+RATE_WINDOW_MINUTES = max(int(os.environ.get("RATE_LIMIT_WINDOW") or 900) // 60, 1)
+
+DEMO_ADMIN = ("admin@jishi.test", "jishi-admin-2026")
+DEMO_SELLER = ("seller1@jishi.test", "jishi-seller-2026")
+DEMO_SELLER_SHOP = "小米优选旗舰店"
+DEMO_BUYER = ("buyer@jishi.test", "jishi-buyer-2026")
+
+
+def t(msgid: str, locale: str, /, **params: object) -> str:
+    """What the server shows for `msgid` in `locale` (the same catalogs, read the same way)."""
+    text = translations(locale).ugettext(msgid)
+    return text % params if params else text
+
+
+def new_email() -> str:
+    return f"e2e-{uuid.uuid4().hex[:12]}@jishi.test"
+
+
+def new_phone() -> str:
+    return f"139{uuid.uuid4().int % 10**8:08d}"
+
+
+def new_nickname(prefix: str = "e2e") -> str:
+    return f"{prefix}{uuid.uuid4().hex[:8]}"
+
+
+@dataclass(frozen=True)
+class Account:
+    identifier: str
+    password: str
+    nickname: str
+
+
+def register_account(api: APIRequestContext, *, identifier: str | None = None) -> Account:
+    """Sign up through the real form over HTTP (quick set-up for journeys that start with an account).
+    `api` should be a fresh request context: it ends up signed in as the new account."""
+    account = Account(identifier or new_email(), f"pw-{uuid.uuid4().hex[:12]}", new_nickname())
+    page = api.get("/register")
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text())
+    assert token, "no CSRF token on /register"
+    done = api.post(
+        "/register",
+        form={
+            "_csrf_token": token.group(1),
+            "identifier": account.identifier,
+            "display_name": account.nickname,
+            "password": account.password,
+            "password_confirm": account.password,
+        },
+        max_redirects=0,
+    )
+    assert done.status == 303, f"registering {account.identifier} failed: {done.status} {done.text()[:500]}"
+    return account
+
+
+def submit(page: Page, button: Locator) -> Response | None:
+    """Click a button that sends a form; returns the response of the page the browser lands on."""
+    with page.expect_navigation() as navigation:
+        button.click()
+    return navigation.value
+
+
+def fill_login(page: Page, identifier: str, password: str) -> Response | None:
+    """Fill and send the login form on the page that shows it."""
+    page.locator("input[name=identifier]").fill(identifier)
+    page.locator("input[name=password]").fill(password)
+    return submit(page, page.locator("form[action='/login'] button[type=submit]"))
+
+
+def log_in(page: Page, identifier: str, password: str, *, next: str = "") -> Response | None:
+    page.goto(f"/login?next={quote(next, safe='')}" if next else "/login")
+    return fill_login(page, identifier, password)
