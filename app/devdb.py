@@ -19,6 +19,7 @@ import pwd
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -37,8 +38,41 @@ def log(message: str) -> None:
     print(f"[devdb] {message}", file=sys.stderr, flush=True)
 
 
+PORT_FILE = DATA / "pg-port"
+DEFAULT_PORT = 54320
+
+
+def _port_free(candidate: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", candidate))
+        except OSError:
+            return False
+    return True
+
+
 def port() -> int:
-    return int(os.environ.get("JISHI_PG_PORT", "54320"))
+    """JISHI_PG_PORT, else the port this checkout's cluster was given (kept in .data/pg-port)."""
+    if env := os.environ.get("JISHI_PG_PORT"):
+        return int(env)
+    if PORT_FILE.exists():
+        return int(PORT_FILE.read_text().strip())
+    try:  # a server started before .data/pg-port existed: its pid file says where it listens
+        return int((PGDATA / "postmaster.pid").read_text().splitlines()[3])
+    except (OSError, IndexError, ValueError):
+        return DEFAULT_PORT
+
+
+def _choose_port() -> int:
+    """54320, or a free port when another checkout's cluster (or anything else) already holds it."""
+    chosen = DEFAULT_PORT
+    if not _port_free(chosen):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            chosen = probe.getsockname()[1]
+    DATA.mkdir(parents=True, exist_ok=True)
+    PORT_FILE.write_text(str(chosen))
+    return chosen
 
 
 # ---------------------------------------------------------------- binaries
@@ -205,6 +239,11 @@ def start(*, fast: bool = False) -> bool:
     if _clear_stale_pid(data):
         log(f"PostgreSQL already running on 127.0.0.1:{port()} with {data}; using it")
         return False
+    if not os.environ.get("JISHI_PG_PORT") and not _port_free(port()):
+        log(f"port {port()} is taken by another program; choosing another")
+        _choose_port()
+    elif not os.environ.get("JISHI_PG_PORT"):
+        PORT_FILE.write_text(str(port()))
     opts = f"-c listen_addresses=127.0.0.1 -p {port()} -c unix_socket_directories='' -c max_connections=200"
     if fast:
         opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"

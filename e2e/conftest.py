@@ -52,6 +52,13 @@ DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 expect.set_options(timeout=10_000)
 
 
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    """With `-p no:asyncio`, pyproject's asyncio_* settings (for tests/) would warn as unknown: declare them."""
+    if not pluginmanager.has_plugin("asyncio"):
+        for name in ("asyncio_mode", "asyncio_default_fixture_loop_scope", "asyncio_default_test_loop_scope"):
+            parser.addini(name, "pytest-asyncio setting, unused by the browser tests (run with -p no:asyncio)")
+
+
 # ---------------------------------------------------------------- failure reports
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]

@@ -140,3 +140,18 @@ async def test_a_banned_user_cannot_log_in_and_loses_open_sessions(client, new_c
     async with new_client() as other:
         r = await post_form(other, "/login", {"identifier": user.identifier, "password": PASSWORD}, headers=EN)
         assert r.status_code == 422 and "suspended" in r.text
+
+
+async def test_demo_data_loads_once_and_its_logins_work(client):
+    from app import demo
+    from app.sellers.tables import Shop
+
+    assert await demo.load() is True
+    assert await demo.load() is False  # idempotent
+    assert await User.count() == 4 and await Shop.count() == 2
+    admin = next(login for login in demo.LOGINS if login.role == "admin")
+    r = await post_form(
+        client, "/login", {"identifier": admin.identifier, "password": admin.password, "next": "/admin/"}
+    )
+    assert r.headers["location"] == "/admin/"
+    assert (await client.get("/admin/")).status_code == 200
