@@ -47,22 +47,21 @@ class AccountStorefrontController(Controller):
     async def register(self, request: Request) -> Template | Redirect:
         form = await form_data(request)
         try:
-            await services.register(
+            user_id = await services.register(
                 identifier=form.get("identifier", ""),
                 password=form.get("password", ""),
                 password_confirm=form.get("password_confirm", ""),
                 display_name=form.get("display_name", ""),
-                locale=request.scope["state"].get("locale", ""),
+                locale=request.cookies.get(LOCALE_COOKIE, ""),  # only an explicit choice is kept
                 ip=client_ip(request),
-            )
-            user = await services.authenticate(
-                identifier=form.get("identifier", ""), password=form.get("password", ""), ip=None
             )
         except DomainError as exc:
             status = 429 if isinstance(exc, TooManyAttempts) else 422
             return _form_page(
                 "storefront/accounts/register.html", form=form, errors=field_errors(exc), status_code=status
             )
+        user = await services.load_principal(user_id)
+        assert user is not None
         sign_in(request, user)
         flash(request, N_("Welcome to Jishi! Your account is ready."), "success")
         return Redirect(path=safe_next(form.get("next"), "/me"), status_code=303)
