@@ -73,8 +73,8 @@ async def load() -> bool:
     return created
 
 
-def print_logins(stream=sys.stdout) -> None:  # type: ignore[no-untyped-def]
-    print("\n  Demo logins (http://127.0.0.1:8000/login):", file=stream)
+def print_logins(port: int = 8000, stream=sys.stdout) -> None:  # type: ignore[no-untyped-def]
+    print(f"\n  Demo logins (http://127.0.0.1:{port}/login):", file=stream)
     for login in LOGINS:
         extra = f"  shop: {login.shop}" if login.shop else ""
         print(f"    {login.role:<7} {login.identifier:<22} {login.password}{extra}", file=stream)

@@ -44,6 +44,7 @@ DEFAULT_PORT = 54320
 
 def _port_free(candidate: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as postgres does: TIME_WAIT is no conflict
         try:
             probe.bind(("127.0.0.1", candidate))
         except OSError:

@@ -31,7 +31,7 @@ def migrate() -> None:
     print("[manage] migrations applied", file=sys.stderr)
 
 
-def _demo_once() -> None:
+def _demo_once(port: int) -> None:
     from app import demo
     from app.core.db import close_pool, start_pool
 
@@ -44,14 +44,14 @@ def _demo_once() -> None:
 
     if asyncio.run(go()):
         print("[manage] demo data loaded", file=sys.stderr)
-    demo.print_logins()
+    demo.print_logins(port)
 
 
 def run(port: int) -> None:
     import uvicorn
 
     migrate()
-    _demo_once()
+    _demo_once(port)
     os.environ.setdefault("RUN_WORKER", "1")  # development: the sweeps run inside the app
     print(f"  Serving on http://127.0.0.1:{port}  (Ctrl-C stops the app and the database)\n", flush=True)
     uvicorn.run(
