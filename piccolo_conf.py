@@ -13,5 +13,6 @@ APP_REGISTRY = AppRegistry(
         "app.accounts.piccolo_app",
         "app.sellers.piccolo_app",
         "app.moderation.piccolo_app",
+        "app.catalog.piccolo_app",
     ]
 )
