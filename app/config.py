@@ -60,6 +60,16 @@ class Settings:
     rate_window_seconds: int = 900
     static_root: Path = field(default=ROOT / ".build" / "static")
     run_worker: bool = False  # run the sweeps inside the web process (development)
+    # uploaded media (product images): a local folder served at /media/, or an S3-compatible bucket
+    storage_backend: str = "local"
+    media_root: Path = field(default=ROOT / ".data" / "media")
+    media_url: str = "/media/"
+    s3_endpoint: str = ""
+    s3_bucket: str = ""
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    s3_region: str = "us-east-1"
+    s3_public_url: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -83,4 +93,13 @@ def get_settings() -> Settings:
         rate_window_seconds=_int("RATE_LIMIT_WINDOW", 900),
         static_root=Path(os.environ.get("STATIC_ROOT", str(ROOT / ".build" / "static"))),
         run_worker=_bool("RUN_WORKER", False),
+        storage_backend=os.environ.get("STORAGE_BACKEND", "local"),
+        media_root=Path(os.environ.get("MEDIA_ROOT", str(ROOT / ".data" / "media"))),
+        media_url=os.environ.get("MEDIA_URL", "/media/"),
+        s3_endpoint=os.environ.get("S3_ENDPOINT", ""),
+        s3_bucket=os.environ.get("S3_BUCKET", ""),
+        s3_access_key=os.environ.get("S3_ACCESS_KEY", ""),
+        s3_secret_key=os.environ.get("S3_SECRET_KEY", ""),
+        s3_region=os.environ.get("S3_REGION", "us-east-1"),
+        s3_public_url=os.environ.get("S3_PUBLIC_URL", ""),
     )

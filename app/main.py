@@ -16,6 +16,9 @@ from servestatic import ServeStaticASGI
 
 from app.accounts.controllers import AccountStorefrontController, UserAdminController
 from app.accounts.services import load_principal
+from app.catalog.controllers import CatalogStorefrontController
+from app.catalog.images import picture
+from app.catalog.seo import product_jsonld
 from app.config import Settings, get_settings
 from app.core.db import close_pool, start_pool
 from app.moderation.controllers import AuditAdminController
@@ -23,6 +26,7 @@ from app.sellers.controllers import SellerHomeController
 from app.web.auth import AuthMiddleware
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.locale import LocaleMiddleware
+from app.web.media import media_router
 from app.web.security import SecurityHeadersMiddleware
 from app.web.session import PostgresStore, SessionConfig
 from app.web.shell import HealthController, ShellAdminController, ShellStorefrontController
@@ -32,6 +36,7 @@ from app.worker import run_forever
 
 ROUTES = [
     ShellStorefrontController,
+    CatalogStorefrontController,
     AccountStorefrontController,
     SellerHomeController,
     ShellAdminController,
@@ -67,8 +72,11 @@ def create_app(settings: Settings | None = None, *, manage_pool: bool = True) ->
         store="sessions",
         exclude=["^/healthz$", "^/readyz$"],
     )
+    routes: list = [*ROUTES]
+    if settings.storage_backend == "local":
+        routes.append(media_router())
     return Litestar(
-        route_handlers=ROUTES,
+        route_handlers=routes,
         lifespan=[database],
         stores={"sessions": PostgresStore()},
         middleware=[
@@ -85,7 +93,7 @@ def create_app(settings: Settings | None = None, *, manage_pool: bool = True) ->
             cookie_secure=settings.cookie_secure,
             exclude=["^/healthz$", "^/readyz$"],
         ),
-        template_config=template_config(),
+        template_config=template_config({"product_picture": picture, "product_jsonld": product_jsonld}),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         debug=False,
         openapi_config=None,

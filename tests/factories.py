@@ -82,3 +82,69 @@ async def login(client: httpx.AsyncClient, user: TestUser, password: str | None 
     response = await post_form(client, "/login", {"identifier": user.identifier, "password": password or user.password})
     assert response.status_code == 303, response.text[:500]
     return response
+
+
+async def make_category(*, name: str = "", parent: int | None = None, commission_bp: int = 500) -> int:
+    from app.catalog.tables import Category
+
+    level, path = 1, "/"
+    if parent is not None:
+        row = await Category.select(Category.level, Category.path).where(Category.id == parent).first()
+        level, path = row["level"] + 1, row["path"]
+    name = name or f"类目{uuid.uuid4().hex[:4]}"
+    cid = (
+        await Category.insert(
+            Category(parent=parent, name_zh=name, name_en=name, level=level, commission_bp=commission_bp)
+        ).returning(Category.id)
+    )[0]["id"]
+    await Category.update({Category.path: f"{path}{cid}/"}).where(Category.id == cid)
+    return int(cid)
+
+
+async def make_product(
+    *,
+    shop: TestShop | None = None,
+    category: int | None = None,
+    title: str = "测试商品",
+    status: str = "active",
+    specs: list | None = None,
+    skus: list[dict] | None = None,
+    sales: int = 0,
+) -> int:  # type: ignore[type-arg]
+    """One product with SKUs, e.g. skus=[{"spec_values": {"颜色": "红"}, "price_fen": 1990, "stock": 5}]."""
+    import json
+
+    from app.catalog.services import refresh_product_summaries
+    from app.catalog.tables import Product, Sku
+
+    shop = shop or await make_shop()
+    category = category or await make_category()
+    skus = skus or [{"price_fen": 1990, "stock": 10}]
+    pid = (
+        await Product.insert(
+            Product(
+                shop=shop.id,
+                category=category,
+                title=title,
+                status=status,
+                specs=json.dumps(specs or [], ensure_ascii=False),
+                sales_count=sales,
+            )
+        ).returning(Product.id)
+    )[0]["id"]
+    await Sku.insert(
+        *[
+            Sku(
+                product=pid,
+                code=f"SKU-{pid}-{i}",
+                spec_values=json.dumps(s.get("spec_values", {}), ensure_ascii=False),
+                price_fen=s["price_fen"],
+                list_price_fen=s.get("list_price_fen"),
+                stock=s.get("stock", 10),
+                position=i,
+            )
+            for i, s in enumerate(skus)
+        ]
+    )
+    await refresh_product_summaries(product_ids=[pid])
+    return int(pid)

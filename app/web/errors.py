@@ -70,6 +70,7 @@ def _ensure_context(request: Request) -> None:
 
 
 def error_page(request: Request, status: int, message: str | None = None) -> Response:
+    """`message`: a msgid, or text already translated (a translated string maps to itself)."""
     _ensure_context(request)
     title = gettext(TITLES.get(status, TITLES[500] if status >= 500 else TITLES[400]))
     body = gettext(message or MESSAGES.get(status, MESSAGES[500] if status >= 500 else MESSAGES[400]))
@@ -103,6 +104,8 @@ def http_error(request: Request, exc: HTTPException) -> Response:
 def domain_error(request: Request, exc: DomainError) -> Response:
     """Flash the message and go back (303), or for htmx a 422 flash fragment."""
     _ensure_context(request)
+    if exc.status_code in (403, 404, 429) and not is_htmx(request):
+        return error_page(request, exc.status_code, gettext(exc.message, **exc.params))
     if isinstance(exc, ValidationFailed):
         text = " ".join(gettext(msgid) for msgid in exc.errors.values())
     else:

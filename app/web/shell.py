@@ -18,10 +18,6 @@ class ShellStorefrontController(Controller):
     async def home(self) -> Template:
         return Template(template_name="storefront/home.html")
 
-    @get("/categories", name="store:categories")
-    async def categories(self) -> Template:
-        return Template(template_name="storefront/categories.html")
-
     @get("/cart", name="store:cart")
     async def cart(self) -> Template:
         return Template(template_name="storefront/cart.html")

@@ -17,7 +17,7 @@ from app.web.flash import get_flashes
 from app.web.static import static_url
 
 
-def build_environment() -> Environment:
+def build_environment(extra_globals: dict[str, object] | None = None) -> Environment:
     settings = get_settings()
     env = Environment(
         loader=FileSystemLoader(ROOT / "templates"),
@@ -41,8 +41,9 @@ def build_environment() -> Environment:
         now=datetime.now,
         get_flashes=get_flashes,
     )
+    env.globals.update(extra_globals or {})  # domains' helpers, handed in by app.main (glue imports no domain)
     return env
 
 
-def template_config() -> TemplateConfig:
-    return TemplateConfig(engine=JinjaTemplateEngine.from_environment(build_environment()))
+def template_config(extra_globals: dict[str, object] | None = None) -> TemplateConfig:
+    return TemplateConfig(engine=JinjaTemplateEngine.from_environment(build_environment(extra_globals)))

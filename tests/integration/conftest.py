@@ -28,6 +28,10 @@ async def clean_tables(pool: None) -> AsyncIterator[None]:
     yield
     from piccolo.conf.apps import Finder
 
+    from app.catalog.services import forget_category_tree
+
+    forget_category_tree()
+
     names = sorted({t._meta.tablename for t in Finder().get_table_classes()})
     await engine().run_ddl(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
 
