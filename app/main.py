@@ -7,6 +7,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
 
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
@@ -18,6 +19,7 @@ from app.accounts.controllers import AccountStorefrontController, UserAdminContr
 from app.accounts.services import load_principal
 from app.catalog.controllers import CatalogStorefrontController
 from app.catalog.images import picture
+from app.catalog.listing_controllers import ListingStorefrontController
 from app.catalog.seo import product_jsonld
 from app.config import Settings, get_settings
 from app.core.db import close_pool, start_pool
@@ -37,6 +39,7 @@ from app.worker import run_forever
 ROUTES = [
     ShellStorefrontController,
     CatalogStorefrontController,
+    ListingStorefrontController,
     AccountStorefrontController,
     SellerHomeController,
     ShellAdminController,
@@ -109,7 +112,11 @@ def wrap(app: ASGIApp, settings: Settings | None = None) -> ASGIApp:
         max_age=3600,
         immutable_file_test=r"\.[0-9a-f]{8,}\.\w+$",
     )
-    return SecurityHeadersMiddleware(static, secure=settings.cookie_secure)  # type: ignore[arg-type]
+    images = ()
+    if settings.storage_backend == "s3":  # product images come from the bucket (or its CDN)
+        base = urlsplit(settings.s3_public_url or settings.s3_endpoint)
+        images = (f"{base.scheme}://{base.netloc}",)
+    return SecurityHeadersMiddleware(static, secure=settings.cookie_secure, image_origins=images)  # type: ignore[arg-type]
 
 
 def create_asgi() -> ASGIApp:

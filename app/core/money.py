@@ -37,3 +37,9 @@ def format_fen(fen: int, locale: str | None = None) -> str:
     amount = Decimal(abs(fen)) / 100
     body = format_decimal(amount, format="#,##0.00", locale=babel_locale(locale))
     return f"-{SYMBOL}{body}" if fen < 0 else f"{SYMBOL}{body}"
+
+
+def plain_yuan(fen: int) -> str:
+    """1230 → '12.30', 1200 → '12': for form inputs (no symbol, no grouping)."""
+    whole, cents = divmod(fen, 100)
+    return f"{whole}.{cents:02d}" if cents else str(whole)

@@ -12,9 +12,10 @@ CSP = (
 )
 
 
-def security_headers(*, secure: bool) -> list[tuple[str, str]]:
+def security_headers(*, secure: bool, image_origins: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    csp = CSP.replace("img-src 'self' data: blob:", " ".join(("img-src 'self' data: blob:", *image_origins)))
     headers = [
-        ("content-security-policy", CSP + ("; upgrade-insecure-requests" if secure else "")),
+        ("content-security-policy", csp + ("; upgrade-insecure-requests" if secure else "")),
         ("x-content-type-options", "nosniff"),
         ("x-frame-options", "DENY"),
         ("referrer-policy", "strict-origin-when-cross-origin"),
@@ -27,9 +28,9 @@ def security_headers(*, secure: bool) -> list[tuple[str, str]]:
 
 
 class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp, secure: bool = False) -> None:
+    def __init__(self, app: ASGIApp, secure: bool = False, image_origins: tuple[str, ...] = ()) -> None:
         self.app = app
-        self.headers = security_headers(secure=secure)
+        self.headers = security_headers(secure=secure, image_origins=image_origins)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -14,10 +14,6 @@ from app.web.guards import requires_platform_staff
 class ShellStorefrontController(Controller):
     path = "/"
 
-    @get("/", name="store:home")
-    async def home(self) -> Template:
-        return Template(template_name="storefront/home.html")
-
     @get("/cart", name="store:cart")
     async def cart(self) -> Template:
         return Template(template_name="storefront/cart.html")

@@ -12,8 +12,9 @@ from litestar.template.config import TemplateConfig
 from app.config import ROOT, get_settings
 from app.core.clock import format_day, format_dt
 from app.core.i18n import LOCALE_NAMES, LOCALES, get_locale, gettext, ngettext
-from app.core.money import format_fen
+from app.core.money import format_fen, plain_yuan
 from app.web.flash import get_flashes
+from app.web.querystring import qs, qs_has, qs_toggle
 from app.web.static import static_url
 
 
@@ -30,6 +31,7 @@ def build_environment(extra_globals: dict[str, object] | None = None) -> Environ
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     tz = settings.display_timezone
     env.filters["money"] = lambda fen: format_fen(fen)
+    env.filters["yuan"] = plain_yuan
     env.filters["datetime"] = lambda value, fmt="medium": format_dt(value, tz, fmt)
     env.filters["date"] = lambda value, fmt="medium": format_day(value, tz, fmt)
     env.filters["urlquote"] = lambda value: quote(str(value), safe="")
@@ -40,6 +42,9 @@ def build_environment(extra_globals: dict[str, object] | None = None) -> Environ
         LOCALE_NAMES=LOCALE_NAMES,
         now=datetime.now,
         get_flashes=get_flashes,
+        qs=qs,
+        qs_toggle=qs_toggle,
+        qs_has=qs_has,
     )
     env.globals.update(extra_globals or {})  # domains' helpers, handed in by app.main (glue imports no domain)
     return env

@@ -25,13 +25,18 @@ FACET_LIMIT = 30
 
 _RATING = "(p.rating_sum::float8 / NULLIF(p.rating_count, 0))"
 _ORDER = {
-    "relevance": "rank DESC, sales_count DESC, id DESC",
-    "sales": "sales_count DESC, id DESC",
-    "price_asc": "price_min_fen ASC, id ASC",
-    "price_desc": "price_min_fen DESC, id DESC",
-    "newest": "created_at DESC, id DESC",
-    "rating": "rating DESC NULLS LAST, rating_count DESC, id DESC",
+    "relevance": ("rank DESC", "sales_count DESC", "id DESC"),
+    "sales": ("sales_count DESC", "id DESC"),
+    "price_asc": ("price_min_fen ASC", "id ASC"),
+    "price_desc": ("price_min_fen DESC", "id DESC"),
+    "newest": ("created_at DESC", "id DESC"),
+    "rating": ("rating DESC NULLS LAST", "rating_count DESC", "id DESC"),
 }
+
+
+def order_by(sort: str, table: str = "") -> str:
+    prefix = f"{table}." if table else ""
+    return ", ".join(prefix + key for key in _ORDER[sort])
 
 
 @dataclass
@@ -146,9 +151,7 @@ def parse_query(params: Mapping[str, Any]) -> SearchQuery:
         in_stock=_first(params, "in_stock").lower() in ("1", "true", "on", "yes"),
         specs=_specs(_values(params, "spec")),
         sort=sort if sort in SORTS else "relevance",
-        page=_positive_int(_first(params, "page"), upper=MAX_PAGE) or (MAX_PAGE if _first(params, "page") else 1)
-        if _positive_int(_first(params, "page"))
-        else 1,
+        page=min(_positive_int(_first(params, "page")) or 1, MAX_PAGE),
         per_page=min(_positive_int(_first(params, "per_page")) or 20, MAX_PER_PAGE),
     )
 
@@ -226,10 +229,7 @@ WITH base AS MATERIALIZED (
   WHERE {where}
 ),
 hits AS (SELECT * FROM base {brand_filter}),
-page AS (
-  SELECT id, row_number() OVER (ORDER BY {_ORDER[query.sort]}) AS pos
-  FROM hits ORDER BY {_ORDER[query.sort]} LIMIT {limit} OFFSET {offset}
-)
+page AS (SELECT * FROM hits ORDER BY {order_by(query.sort)} LIMIT {limit} OFFSET {offset})
 SELECT
   (SELECT count(*) FROM hits) AS total,
   (SELECT json_agg(json_build_object(
@@ -239,7 +239,7 @@ SELECT
       'list_price_fen', (SELECT min(k.list_price_fen) FROM sku k WHERE k.product = p.id),
       'cover', (SELECT json_build_object('key', i.key, 'width', i.width, 'height', i.height)
                 FROM product_image i WHERE i.product = p.id ORDER BY i.position, i.id LIMIT 1)
-    ) ORDER BY pg.pos)
+    ) ORDER BY {order_by(query.sort, "pg")})
    FROM page pg JOIN product p ON p.id = pg.id JOIN shop s ON s.id = p.shop) AS products,
   (SELECT json_agg(json_build_object('id', c.id, 'name', c.name_zh, 'name_en', c.name_en, 'count', f.n)
                    ORDER BY f.n DESC, c.id)

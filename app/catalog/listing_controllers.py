@@ -1,0 +1,138 @@
+"""Storefront listing pages, all answered by catalog.search: home feed, category pages, search (with
+suggestions, history and hot searches), shop pages; plus sitemap.xml and robots.txt."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from app.catalog import search as catalog_search
+from app.catalog import services
+from app.catalog.search import parse_query
+from app.core.db import fetch
+from app.core.i18n import get_locale
+from app.web.auth import current_user
+from app.web.guards import requires_login
+from app.web.htmx import is_htmx, render
+
+VISITOR_COOKIE = "vid"
+FEED_PAGE = 20
+
+
+def _params(request: Request) -> dict[str, list[str]]:
+    return {key: request.query_params.getall(key) for key in request.query_params}
+
+
+def _visitor(request: Request) -> str:
+    return request.cookies.get(VISITOR_COOKIE, "")
+
+
+class ListingStorefrontController(Controller):
+    path = "/"
+
+    @get("/", name="store:home")
+    async def home(self, request: Request) -> Template:
+        query = parse_query({**_params(request), "sort": "sales"})
+        query.per_page = FEED_PAGE
+        result = await catalog_search.search(query)
+        if is_htmx(request) and request.query_params.get("page"):
+            return render(request, "storefront/catalog/_feed.html", result=result)
+        roots, _nodes = await services.category_tree()
+        return render(
+            request,
+            "storefront/home.html",
+            result=result,
+            shortcuts=roots[:10],
+            locale=get_locale(),
+            hot=await catalog_search.hot_searches(limit=6),
+        )
+
+    @get("/c/{category_id:int}", name="store:category")
+    async def category(self, request: Request, category_id: FromPath[int]) -> Template:
+        node, trail = await services.category(category_id=category_id)
+        query = parse_query({**_params(request), "category": [str(category_id)]})
+        result = await catalog_search.search(query)
+        return render(
+            request,
+            "storefront/catalog/category.html",
+            "storefront/catalog/_results.html",
+            node=node,
+            trail=trail,
+            result=result,
+            locale=get_locale(),
+        )
+
+    @get("/search", name="store:search")
+    async def search(self, request: Request) -> Template | Response[Any]:
+        query = parse_query(_params(request))
+        user = current_user(request)
+        context: dict[str, Any] = {"query": query, "locale": get_locale(), "result": None}
+        response_cookie = None
+        if query.q or query.has_filters:
+            result = await catalog_search.search(query)
+            context["result"] = result
+            if query.q and query.page == 1:
+                visitor = _visitor(request) or secrets.token_urlsafe(12)
+                response_cookie = None if _visitor(request) else visitor
+                await catalog_search.record_search(
+                    keyword=query.q, user_id=user.id if user else None, visitor=visitor, results=result.total
+                )
+        else:
+            context["history"] = await catalog_search.history(user_id=user.id) if user else []
+            context["hot"] = await catalog_search.hot_searches()
+        template = render(request, "storefront/catalog/search.html", "storefront/catalog/_results.html", **context)
+        if response_cookie:
+            template.set_cookie(VISITOR_COOKIE, response_cookie, max_age=365 * 86400, httponly=True, samesite="lax")
+        return template
+
+    @get("/search/suggest", name="store:search-suggest")
+    async def suggest(self, request: Request, q: FromQuery[str] = "") -> Template:
+        words = await catalog_search.suggest(q.strip()[:32]) if q.strip() else []
+        return Template(template_name="storefront/catalog/_suggest.html", context={"words": words, "q": q})
+
+    @post("/search/history/clear", name="store:search-history-clear", guards=[requires_login])
+    async def clear_history(self, request: Request) -> Redirect:
+        user = current_user(request)
+        assert user
+        await catalog_search.clear_history(user_id=user.id)
+        return Redirect(path="/search", status_code=303)
+
+    @get("/s/{shop_id:int}", name="store:shop")
+    async def shop(self, request: Request, shop_id: FromPath[int]) -> Template:
+        header = await services.shop_header(shop_id=shop_id)
+        query = parse_query({**_params(request), "shop": [str(shop_id)]})
+        result = await catalog_search.search(query)
+        user = current_user(request)
+        following = user is not None and await services.is_favorite(user_id=user.id, shop_id=shop_id)
+        return render(
+            request,
+            "storefront/catalog/shop.html",
+            "storefront/catalog/_results.html",
+            shop=header,
+            result=result,
+            following=following,
+            locale=get_locale(),
+        )
+
+    @get("/robots.txt", name="robots", include_in_schema=False)
+    async def robots(self, request: Request) -> Response[str]:
+        base = str(request.base_url).rstrip("/")
+        body = f"User-agent: *\nDisallow: /me\nDisallow: /seller\nDisallow: /admin\nSitemap: {base}/sitemap.xml\n"
+        return Response(body, media_type="text/plain")
+
+    @get("/sitemap.xml", name="sitemap", include_in_schema=False)
+    async def sitemap(self, request: Request) -> Template:
+        rows = await fetch(
+            "SELECT p.id, p.updated_at FROM product p JOIN shop s ON s.id = p.shop "
+            "WHERE p.status = 'active' AND s.status = 'active' ORDER BY p.id DESC LIMIT 45000"
+        )
+        _roots, nodes = await services.category_tree()
+        return Template(
+            template_name="sitemap.xml",
+            media_type="application/xml",
+            context={"base": str(request.base_url).rstrip("/"), "products": rows, "categories": list(nodes)},
+        )

@@ -1,0 +1,58 @@
+"""Storefront product search (see docs/decisions/0008-search.md).
+
+Chinese text is segmented in Python with jieba into a weighted tsvector (product.search_vector, GIN index on
+active products); queries become tsquery literals. pg_trgm only backs "did you mean" and a vocabulary table
+(search_term) gives as-you-type suggestions in Chinese or pinyin.
+
+    query = parse_query(request.query_params)   # never raises
+    result = await search(query)                 # cards, total, facets, suggestions when nothing matched
+    await record_search(keyword=query.q, user_id=..., visitor=..., results=result.total)
+
+Keeping it current: reindex_products(product_ids=[...]) after a product's searchable text changes;
+refresh_terms(max_age_seconds=600) from the worker's sweep; warm_up() at start-up loads jieba (~0.5 s).
+"""
+
+from app.catalog.search._index import refresh_terms, reindex_products
+from app.catalog.search._keywords import (
+    clear_history,
+    forget_hot_searches,
+    history,
+    hot_searches,
+    record_search,
+    suggest,
+)
+from app.catalog.search._query import SORTS, SearchQuery, build_sql, parse_query
+from app.catalog.search._search import (
+    FacetItem,
+    Facets,
+    ProductCard,
+    SearchResult,
+    did_you_mean,
+    search,
+)
+from app.catalog.search._text import normalize, segment, tsquery_literal, warm_up
+
+__all__ = [
+    "SORTS",
+    "FacetItem",
+    "Facets",
+    "ProductCard",
+    "SearchQuery",
+    "SearchResult",
+    "build_sql",
+    "clear_history",
+    "did_you_mean",
+    "forget_hot_searches",
+    "history",
+    "hot_searches",
+    "normalize",
+    "parse_query",
+    "record_search",
+    "refresh_terms",
+    "reindex_products",
+    "search",
+    "segment",
+    "suggest",
+    "tsquery_literal",
+    "warm_up",
+]

@@ -1,0 +1,121 @@
+"""Keywords: as-you-type suggestions, the search log, a shopper's history, hot searches."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from app.catalog.search._text import is_pinyin_like, normalize, normalize_keyword
+from app.core import clock
+from app.core.db import fetch
+
+HISTORY_KEEP = 20
+HOT_DAYS = 7
+HOT_TTL = 60.0
+MAX_PREFIX = 32
+
+_hot_cache: dict[int, tuple[float, list[str]]] = {}
+
+
+def _like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+async def suggest(prefix: str, limit: int = 8) -> list[str]:
+    """Completions for what is being typed: known terms and popular keywords starting with it, in Chinese
+    or as pinyin ('shou' → 手机, 'sj' → 手机), most searched then most common first. Index-only prefix scans."""
+    text = normalize(prefix)[:MAX_PREFIX]
+    limit = max(1, min(limit, 20))
+    if not text:
+        return []
+    pattern = _like_prefix(text)
+    if is_pinyin_like(text):
+        compact = _like_prefix(text.replace(" ", ""))
+        where = "term LIKE {} OR pinyin LIKE {} OR initials LIKE {}"
+        args: list[object] = [pattern, compact, compact]
+    else:
+        where, args = "term LIKE {}", [pattern]
+    rows = await fetch(
+        f"SELECT term FROM search_term WHERE ({where}) AND product_count > 0 "
+        "ORDER BY search_count DESC, product_count DESC, char_length(term), term LIMIT {}",
+        *args,
+        limit,
+    )
+    return [r["term"] for r in rows]
+
+
+async def record_search(*, keyword: str, user_id: int | None, visitor: str, results: int) -> None:
+    """Log every search (analytics: hot searches, searches that find nothing); a signed-in shopper's
+    keyword also goes to the top of their history, which keeps the last HISTORY_KEEP."""
+    keyword = normalize_keyword(keyword)
+    if not keyword:
+        return
+    now = clock.now()
+    await fetch(
+        'INSERT INTO search_log (keyword, "user", visitor, results, created_at) VALUES ({}, {}, {}, {}, {})',
+        keyword,
+        user_id,
+        (visitor or "")[:64],
+        max(0, int(results)),
+        now,
+    )
+    if user_id is None:
+        return
+    await fetch(
+        'INSERT INTO search_history ("user", keyword, searched_at) VALUES ({}, {}, {}) '
+        'ON CONFLICT ("user", keyword) DO UPDATE SET searched_at = EXCLUDED.searched_at',
+        user_id,
+        keyword,
+        now,
+    )
+    await fetch(
+        'DELETE FROM search_history WHERE "user" = {} AND id NOT IN '
+        '(SELECT id FROM search_history WHERE "user" = {} ORDER BY searched_at DESC, id DESC LIMIT {})',
+        user_id,
+        user_id,
+        HISTORY_KEEP,
+    )
+
+
+async def history(*, user_id: int, limit: int = 10) -> list[str]:
+    rows = await fetch(
+        'SELECT keyword FROM search_history WHERE "user" = {} ORDER BY searched_at DESC, id DESC LIMIT {}',
+        user_id,
+        max(1, min(limit, HISTORY_KEEP)),
+    )
+    return [r["keyword"] for r in rows]
+
+
+async def clear_history(*, user_id: int, keyword: str | None = None) -> None:
+    """Forget every keyword (or just one)."""
+    if keyword is None:
+        await fetch('DELETE FROM search_history WHERE "user" = {}', user_id)
+    else:
+        await fetch(
+            'DELETE FROM search_history WHERE "user" = {} AND keyword = {}', user_id, normalize_keyword(keyword)
+        )
+
+
+async def hot_searches(limit: int = 10) -> list[str]:
+    """The last week's most searched keywords that found something, counted once per searcher (a signed-in
+    user, else a visitor id) so one client cannot push a keyword up. Kept HOT_TTL seconds per process:
+    the same for everyone, so caching it is not request state."""
+    limit = max(1, min(limit, 50))
+    cached = _hot_cache.get(limit)
+    if cached and time.monotonic() - cached[0] < HOT_TTL:
+        return cached[1]
+    rows = await fetch(
+        "SELECT keyword FROM search_log WHERE created_at > {} AND results > 0 GROUP BY keyword "
+        'ORDER BY count(DISTINCT CASE WHEN "user" IS NOT NULL THEN \'u\' || "user" '
+        "WHEN visitor <> '' THEN 'v' || visitor ELSE 'r' || id END) DESC, max(created_at) DESC LIMIT {}",
+        clock.now() - timedelta(days=HOT_DAYS),
+        limit,
+    )
+    keywords = [r["keyword"] for r in rows]
+    _hot_cache[limit] = (time.monotonic(), keywords)
+    return keywords
+
+
+def forget_hot_searches() -> None:
+    """Drop the per-process cache (tests; or after moderating a keyword)."""
+    _hot_cache.clear()
