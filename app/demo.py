@@ -1,22 +1,30 @@
-"""Demo data: `python -m app.demo`. Idempotent: running it again changes nothing. `make run` loads it once.
+"""Demo data: `python -m app.demo [--products N]`. Idempotent: running it again changes nothing. `make run`
+loads it once.
 
-Logins (printed by `make run`): one admin, two sellers (each owning a shop), one buyer.
+Logins (printed by `make run`): one admin, two sellers (each owning a shop), one buyer. The catalog
+(app.catalog.demo) adds eight more shops, each owned by shopN@jishi.test with the sellers' password, and
+1,000 products; `python -m app.demo --products 100000` fills a large catalog for benchmarks instead.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import logging
 import sys
+import time
 from dataclasses import dataclass
 
 from app.accounts.services import register, set_platform_roles
 from app.accounts.tables import User
+from app.catalog.demo import IMAGE_POOL, load_catalog
 from app.core.db import close_pool, start_pool
 from app.core.principal import Actor
 from app.sellers.services import create_shop
 from app.sellers.tables import Shop
 
 SYSTEM = Actor(user_id=None, ip=None, label="demo loader")
+DEFAULT_PRODUCTS = 1000
 
 
 @dataclass(frozen=True)
@@ -47,8 +55,9 @@ async def _user_id(identifier: str) -> int | None:
     return row["id"] if row else None
 
 
-async def load() -> bool:
-    """Returns True when anything was created."""
+async def load(*, products: int = DEFAULT_PRODUCTS, seed: int = 2026, image_pool: int = IMAGE_POOL) -> bool:
+    """Users and shops, then the catalog (when it has no products yet). Returns True when anything was created.
+    Tests pass few products and image_pool=0 (no pictures)."""
     created = False
     for login in LOGINS:
         uid = await _user_id(login.identifier)
@@ -70,6 +79,8 @@ async def load() -> bool:
                 shop_type="flagship" if "旗舰" in login.shop else "specialty",
             )
             created = True
+    if await load_catalog(products=products, seed=seed, image_pool=image_pool):
+        created = True
     return created
 
 
@@ -81,13 +92,22 @@ def print_logins(port: int = 8000, stream=sys.stdout) -> None:  # type: ignore[n
     print(file=stream, flush=True)
 
 
-async def main() -> None:
+async def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m app.demo", description="Load the demo data (idempotent).")
+    parser.add_argument("--products", type=int, default=DEFAULT_PRODUCTS, help="products to create (default 1000)")
+    parser.add_argument("--seed", type=int, default=2026, help="random seed: the same seed gives the same catalog")
+    parser.add_argument("--images", type=int, default=IMAGE_POOL, help="pictures to draw and share (0: none)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="[demo] %(message)s")
+    logging.getLogger("app").setLevel(logging.INFO)
+    started = time.perf_counter()
     await start_pool(min_size=1, max_size=4)
     try:
-        created = await load()
+        created = await load(products=max(args.products, 0), seed=args.seed, image_pool=max(args.images, 0))
     finally:
         await close_pool()
-    print("demo data loaded" if created else "demo data already present")
+    took = time.perf_counter() - started
+    print(f"demo data loaded in {took:.1f}s" if created else "demo data already present")
 
 
 if __name__ == "__main__":

@@ -111,7 +111,7 @@ def server_env() -> Iterator[dict[str, str]]:
     _admin_sql(server_url, f'CREATE DATABASE "{name}"')
     try:
         env = _env(_with_db(server_url, name))
-        for step in (["app.manage", "migrate"], ["app.demo"]):
+        for step in (["app.manage", "migrate"], ["app.demo", "--products", "200", "--images", "16"], ["e2e.seed"]):
             done = subprocess.run(
                 [sys.executable, "-m", *step], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
             )

@@ -10,6 +10,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -21,6 +22,8 @@ os.environ.setdefault("ARGON2_MEMORY_KIB", "8192")
 os.environ.setdefault("ARGON2_TIME_COST", "1")
 os.environ.setdefault("ARGON2_PARALLELISM", "1")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "x" * 32)
+# Uploaded images from tests go to a throwaway folder, never the dev media under .data/
+os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="jishi-test-media-"))
 
 _SERVER_URL = os.environ.get("DATABASE_URL", "")
 _TEST_DB: str | None = None

@@ -65,8 +65,8 @@ class DemoShop:
     name: str
     shop_type: str
     sells: tuple[str, ...]  # names of root, mid or leaf categories
-    owner_email: str = ""  # "" for the two shops app.demo creates
-    owner_name: str = ""
+    owner: str  # email or mobile number; the first two are app.demo's sellers (same logins)
+    owner_name: str
     brand: str = ""  # preferred where the leaf has it
 
 
@@ -133,6 +133,9 @@ WEAR_COLORS = "黑色/白色/藏青/燕麦色/雾霾蓝/卡其"
 SIZES = "S/M/L/XL/XXL/3XL"
 SHOE_SIZES = "36/37/38/39/40/41/42/43/44"
 SERVICE = "正品保障/7天无理由退货/48小时发货/运费险"
+# Put before or after some titles, as shops do.
+TITLE_PREFIXES = _split("【官方正品】/【现货速发】/【顺丰包邮】/【限时特惠】/【热销爆款】/【新品上市】/【品质优选】")
+TITLE_SUFFIXES = _split("官方正品/包邮/现货速发/送礼优选/品质保证/热卖推荐/限时直降/家用必备/开学季")
 
 TREE: tuple[Root, ...] = (
     Root("手机数码", "Phones & Digital", "📱", 300, 212, (
@@ -440,9 +443,9 @@ TREE: tuple[Root, ...] = (
     Root("母婴玩具", "Baby & Toys", "🧸", 400, 48, (
         Mid("奶粉尿裤", "Formula & Diapers", (
             leaf("奶粉", "Infant Formula", "tin", (19900, 69900), (
-                "{brand} {星飞帆|臻稚} 婴幼儿配方奶粉 {v0} 800g {新国标|罐装}",
+                "{brand} {model} 婴幼儿配方奶粉 {v0} 800g {新国标|罐装}",
             ), "段位=1段/2段/3段; $规格=1罐/3罐/6罐", "飞鹤,雀巢", "新国标配方/更适合中国宝宝/乳铁蛋白",
-                "新国标配方/科学配比，营养全面/易冲调，不结块", (900, 5000)),
+                "新国标配方/科学配比，营养全面/易冲调，不结块", (900, 5000), "飞鹤:星飞帆,臻稚; 雀巢:能恩,超启能恩"),
             leaf("纸尿裤", "Diapers", "box", (6900, 29900), (
                 "{brand} {一级帮|超薄干爽} 纸尿裤 {v0} {透气|防漏}",
             ), "尺码=NB/S/M/L/XL", "帮宝适,", "超薄透气/干爽不红屁屁/柔软亲肤",
@@ -541,8 +544,15 @@ TREE: tuple[Root, ...] = (
 # fmt: on
 
 SHOPS: tuple[DemoShop, ...] = (
-    DemoShop("小米优选旗舰店", "flagship", ("手机数码", "电脑整机", "外设产品", "家用电器"), brand="小米"),
-    DemoShop("江南茶社", "specialty", ("茶叶",)),
+    DemoShop(
+        "小米优选旗舰店",
+        "flagship",
+        ("手机数码", "电脑整机", "外设产品", "家用电器"),
+        "seller1@jishi.test",
+        "王店长",
+        "小米",
+    ),
+    DemoShop("江南茶社", "specialty", ("茶叶",), "13800138002", "李掌柜"),
     DemoShop("极客数码专营店", "authorized", ("手机数码", "电脑办公"), "shop3@jishi.test", "赵经理"),
     DemoShop("美家电器城", "authorized", ("家用电器", "厨具收纳"), "shop4@jishi.test", "钱店长"),
     DemoShop("衣见倾心服饰", "specialty", ("服饰内衣", "箱包"), "shop5@jishi.test", "孙小姐"),

@@ -16,7 +16,7 @@ FORWARDS = [
     "WHERE status = 'active'",
     "CREATE INDEX IF NOT EXISTS product_title_trgm_active ON product USING gin (lower(title) gin_trgm_ops) "
     "WHERE status = 'active'",
-    "CREATE INDEX IF NOT EXISTS search_history_user_recent ON search_history (\"user\", searched_at DESC)",
+    'CREATE INDEX IF NOT EXISTS search_history_user_recent ON search_history ("user", searched_at DESC)',
     """CREATE TABLE IF NOT EXISTS search_term (
         term text PRIMARY KEY,
         pinyin text NOT NULL DEFAULT '',

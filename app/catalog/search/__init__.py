@@ -21,15 +21,17 @@ from app.catalog.search._keywords import (
     record_search,
     suggest,
 )
-from app.catalog.search._query import SORTS, SearchQuery, build_sql, parse_query
+from app.catalog.search._query import SORTS, SearchQuery, parse_query
 from app.catalog.search._search import (
     FacetItem,
     Facets,
     ProductCard,
     SearchResult,
     did_you_mean,
+    forget_cached_results,
     search,
 )
+from app.catalog.search._sql import build_sql
 from app.catalog.search._text import normalize, segment, tsquery_literal, warm_up
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "build_sql",
     "clear_history",
     "did_you_mean",
+    "forget_cached_results",
     "forget_hot_searches",
     "history",
     "hot_searches",

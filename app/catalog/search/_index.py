@@ -88,10 +88,20 @@ async def reindex_products(*, product_ids: list[int] | None = None) -> int:
     return written
 
 
+def _whole_words(stats: list[dict[str, Any]]) -> dict[str, int]:
+    """Drop the sub-words that search mode adds when they hardly occur on their own: '连衣' (only ever inside
+    '连衣裙') is no suggestion, '手机' (also inside '手机壳') is."""
+    counts = {r["word"]: int(r["ndoc"]) for r in stats}
+    inside: dict[str, int] = {}
+    for word, n in counts.items():
+        for i in range(len(word)):
+            for j in range(i + 2, len(word) + 1 if i else len(word)):
+                inside[word[i:j]] = max(inside.get(word[i:j], 0), n)
+    return {w: n for w, n in counts.items() if inside.get(w, 0) < 0.9 * n}
+
+
 def _term_rows(stats: list[dict[str, Any]], keywords: list[dict[str, Any]]) -> list[tuple[str, str, str, int, int]]:
-    merged: dict[str, list[int]] = {}
-    for r in stats:
-        merged[r["word"]] = [r["ndoc"], 0]
+    merged: dict[str, list[int]] = {word: [n, 0] for word, n in _whole_words(stats).items()}
     for r in keywords:
         entry = merged.setdefault(normalize(r["keyword"]), [0, 0])
         entry[0] = max(entry[0], r["results"])

@@ -36,7 +36,7 @@ async def suggest(prefix: str, limit: int = 8) -> list[str]:
     else:
         where, args = "term LIKE {}", [pattern]
     rows = await fetch(
-        f"SELECT term FROM search_term WHERE ({where}) AND product_count > 0 "
+        f"SELECT term FROM search_term WHERE ({where}) AND product_count > 0 "  # noqa: S608 (fixed fragments)
         "ORDER BY search_count DESC, product_count DESC, char_length(term), term LIMIT {}",
         *args,
         limit,

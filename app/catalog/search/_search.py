@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.catalog.search._query import SearchQuery, build_sql
+from app.catalog.search._query import SearchQuery
+from app.catalog.search._sql import build_sql
 from app.catalog.search._text import _CJK, is_pinyin_like, normalize, pinyin_of
 from app.core.db import fetch, fetchrow
 
@@ -104,12 +107,57 @@ def _spec_facets(rows: Any) -> dict[str, list[tuple[str, int]]]:
     return {n: sorted(grouped[n], key=lambda vc: (-vc[1], vc[0]))[:SPEC_FACET_VALUES] for n in names}
 
 
-async def search(query: SearchQuery) -> SearchResult:
-    """Visible products only (product active, shop active). Suggestions are looked for only on no result."""
-    sql, args = build_sql(query)
+_cache: dict[tuple[Any, ...], tuple[float, SearchResult]] = {}
+_inflight: dict[tuple[Any, ...], asyncio.Future[SearchResult]] = {}
+CACHE_ENTRIES = 2048
+
+
+def _key(q: SearchQuery, facets: bool) -> tuple[Any, ...]:
+    specs = tuple(sorted((name, tuple(sorted(values))) for name, values in q.specs.items()))
+    return (q.q, q.category_id, q.price_min_fen, q.price_max_fen, q.shop_id, tuple(sorted(q.brand_ids)),
+            q.in_stock, specs, q.sort, q.page, q.per_page, facets)  # fmt: skip
+
+
+async def search(query: SearchQuery, *, facets: bool = True, max_age: float = 0.0) -> SearchResult:
+    """Visible products only (product active, shop active). Suggestions are looked for only on no result.
+
+    facets=False (a feed that shows only cards) skips the facets and reads just the page; its total is
+    exact only up to MAX_PAGE pages (enough to page through).
+
+    max_age > 0 answers from a per-process cache of recent results (public data, the same for every
+    shopper, like hot searches: no request state), and identical searches running at the same moment
+    share one query. Popular broad keywords cost 10-100 ms of database time uncached at 100k products,
+    so the storefront passes a few seconds here; tests and seller tools pass nothing."""
+    if max_age <= 0:
+        return await _search(query, facets)
+    key = _key(query, facets)
+    cached = _cache.get(key)
+    if cached and time.monotonic() - cached[0] < max_age:
+        return cached[1]
+    if pending := _inflight.get(key):
+        return await asyncio.shield(pending)
+    task = asyncio.ensure_future(_search(query, facets))
+    _inflight[key] = task
+    try:
+        result = await asyncio.shield(task)
+    finally:
+        _inflight.pop(key, None)
+    _cache.pop(key, None)
+    _cache[key] = (time.monotonic(), result)
+    while len(_cache) > CACHE_ENTRIES:
+        _cache.pop(next(iter(_cache)))
+    return result
+
+
+def forget_cached_results() -> None:
+    _cache.clear()
+
+
+async def _search(query: SearchQuery, facets: bool) -> SearchResult:
+    sql, args = build_sql(query, facets=facets)
     row = await fetchrow(sql, *args) or {}
     total = int(row.get("total") or 0)
-    facets = Facets(
+    found = Facets(
         categories=_items(row.get("categories")),
         brands=_items(row.get("brands")),
         shops=_items(row.get("shops")),
@@ -119,7 +167,7 @@ async def search(query: SearchQuery) -> SearchResult:
     )
     products = [_card(r) for r in _json(row.get("products")) or []]
     suggestions = await did_you_mean(query.q) if total == 0 and query.q else []
-    return SearchResult(query=query, products=products, total=total, facets=facets, suggestions=suggestions)
+    return SearchResult(query=query, products=products, total=total, facets=found, suggestions=suggestions)
 
 
 # ---------------------------------------------------------------- did you mean
@@ -184,10 +232,11 @@ async def _near_titles(text: str) -> list[str]:
     for r in rows:
         title = normalize(r["title"])
         best, best_ratio = "", 0.0
-        for size in (len(text) - 1, len(text), len(text) + 1):
+        for size in (len(text), len(text) + 1, len(text) - 1):  # same length wins a tie
             for i in range(max(0, len(title) - size + 1)):
                 window = title[i : i + size].strip()
-                ratio = difflib.SequenceMatcher(None, text, window).ratio()
+                same = sum(b.size for b in difflib.SequenceMatcher(None, text, window).get_matching_blocks())
+                ratio = same / max(len(text), len(window), 1)  # a shorter window is no better match
                 if ratio > best_ratio:
                     best, best_ratio = window, ratio
         if best_ratio >= 0.5 and best != text and best not in found:
@@ -214,7 +263,7 @@ async def did_you_mean(q: str) -> list[str]:
     if not is_pinyin_like(text):
         out.extend(await _near_titles(text))
     unique: list[str] = []
-    for item in out:
-        if item and item != text and item not in unique:
+    for item in out:  # a suggestion inside an earlier, longer one adds nothing ('华为' after '华为手机')
+        if item and item != text and not any(item in chosen for chosen in unique):
             unique.append(item)
     return unique[:MAX_SUGGESTIONS]

@@ -31,7 +31,7 @@ async def _catalog():
 
 
 async def test_home_lists_best_sellers_and_loads_more_with_htmx(client):
-    _root, _phones, _shop, ids = await _catalog()
+    await _catalog()
     page = await client.get("/", headers=EN)
     assert page.status_code == 200
     assert page.text.index("透明硅胶手机壳") < page.text.index("华为 Mate 70")  # by sales
