@@ -67,7 +67,9 @@ async def _catalog_state(url: str) -> tuple[int, int]:
     try:
         if not await conn.fetchval("SELECT to_regclass('product') IS NOT NULL"):
             return 0, 0
-        row = await conn.fetchrow("SELECT count(*) AS n, count(*) FILTER (WHERE search_vector IS NULL) AS bare FROM product")
+        row = await conn.fetchrow(
+            "SELECT count(*) AS n, count(*) FILTER (WHERE search_vector IS NULL) AS bare FROM product"
+        )
         return int(row["n"]), int(row["bare"])
     finally:
         await conn.close()
@@ -126,9 +128,6 @@ def prepare_database(dev_url: str) -> tuple[str, int]:
 
 
 # ---------------------------------------------------------------- what to request
-VISIBLE = "p.status = 'active' AND s.status = 'active'"
-
-
 async def _pick(url: str) -> dict[str, Any]:
     conn = await asyncpg.connect(url)
     try:
@@ -136,12 +135,13 @@ async def _pick(url: str) -> dict[str, Any]:
             "SELECT c.id, c.name_zh, count(p.id) AS products FROM category c "
             "JOIN category leaf ON leaf.path LIKE c.path || '%' "
             "JOIN product p ON p.category = leaf.id JOIN shop s ON s.id = p.shop "
-            f"WHERE c.level = 1 AND c.visible AND {VISIBLE} "
+            "WHERE c.level = 1 AND c.visible AND p.status = 'active' AND s.status = 'active' "
             "GROUP BY c.id, c.name_zh ORDER BY count(p.id) DESC, c.id LIMIT 1"
         )
         products = await conn.fetch(
             "SELECT p.id FROM product p JOIN shop s ON s.id = p.shop "
-            f"WHERE {VISIBLE} AND p.sku_count >= $1 AND EXISTS (SELECT 1 FROM product_image i WHERE i.product = p.id) "
+            "WHERE p.status = 'active' AND s.status = 'active' AND p.sku_count >= $1 "
+            "AND EXISTS (SELECT 1 FROM product_image i WHERE i.product = p.id) "
             "ORDER BY md5(p.id::text) LIMIT $2",  # a fixed, well-spread sample of the catalog
             MIN_SKUS,
             PRODUCT_ROTATION,

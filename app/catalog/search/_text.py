@@ -19,7 +19,6 @@ MAX_QUERY_CHARS = 64  # SearchLog.keyword is Varchar(64)
 MAX_TOKEN_CHARS = 48
 MAX_POSITION = 16383  # PostgreSQL's largest tsvector position
 STOP_WORDS = frozenset("的 了 和 与 及 或 是 在 也 都 就 把 被 给 之 其 着 个 款".split())
-_WORD_CHAR = re.compile(r"[0-9a-z\u3400-\u9fff\uf900-\ufaff]")
 _ALNUM_RUN = re.compile(r"[a-z]+|[0-9]+")
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -59,7 +58,8 @@ def normalize_keyword(text: str) -> str:
 
 
 def _useful(token: str) -> bool:
-    return bool(_WORD_CHAR.search(token)) and token not in STOP_WORDS
+    """A letter or digit in any script (so 'café' and kana count), and not a stop word."""
+    return any(ch.isalnum() for ch in token) and token not in STOP_WORDS
 
 
 def _with_parts(token: str) -> list[str]:
