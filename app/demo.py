@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from app.accounts.services import register, set_platform_roles
 from app.accounts.tables import User
 from app.catalog.demo import IMAGE_POOL, load_catalog
+from app.catalog.search import refresh_terms
 from app.core.db import close_pool, start_pool
 from app.core.principal import Actor
 from app.sellers.services import create_shop
@@ -80,6 +81,7 @@ async def load(*, products: int = DEFAULT_PRODUCTS, seed: int = 2026, image_pool
             )
             created = True
     if await load_catalog(products=products, seed=seed, image_pool=image_pool):
+        await refresh_terms()  # as-you-type suggestions from the new catalog, without waiting for the worker
         created = True
     return created
 

@@ -20,6 +20,7 @@ from app.accounts.services import load_principal
 from app.catalog.controllers import CatalogStorefrontController
 from app.catalog.images import picture
 from app.catalog.listing_controllers import ListingStorefrontController
+from app.catalog.search import warm_up
 from app.catalog.seo import product_jsonld
 from app.config import Settings, get_settings
 from app.core.db import close_pool, start_pool
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, *, manage_pool: bool = True) ->
             yield
             return
         await start_pool(min_size=settings.db_pool_min, max_size=settings.db_pool_max)
+        await asyncio.to_thread(warm_up)  # jieba's dictionary, before the first search rather than during it
         worker = asyncio.create_task(run_forever()) if settings.run_worker else None
         try:
             yield

@@ -8,6 +8,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from app.catalog.search import refresh_terms
 from app.core import ratelimit
 from app.web.session import PostgresStore
 
@@ -16,6 +17,7 @@ log = logging.getLogger("jishi.worker")
 SWEEPS: list[tuple[str, Callable[[], Awaitable[object]]]] = [
     ("expired sessions", PostgresStore().sweep),
     ("expired rate-limit counters", ratelimit.sweep),
+    ("search suggestions", lambda: refresh_terms(max_age_seconds=600)),
 ]
 
 

@@ -356,14 +356,13 @@ def _scores(report: dict[str, Any]) -> dict[str, Any]:
         value = (audits.get(key) or {}).get("numericValue")
         return None if value is None else round(value, digits) if digits else round(value)
 
-    failing = {
-        cat: [
-            ref["id"]
-            for ref in (cats.get(cat) or {}).get("auditRefs", [])
-            if ref.get("weight") and (audits.get(ref["id"]) or {}).get("score") not in (None, 1)
-        ]
-        for cat in ("performance", "accessibility", "best-practices", "seo")
-    }
+    failing: dict[str, dict[str, Any]] = {}
+    for cat in ("performance", "accessibility", "best-practices", "seo"):
+        for ref in (cats.get(cat) or {}).get("auditRefs", []):
+            audit = audits.get(ref["id"]) or {}
+            if not ref.get("weight") or audit.get("score") in (None, 1):
+                continue
+            failing.setdefault(cat, {})[ref["id"]] = _evidence(audit)
     runtime = report.get("runtimeError")
     return {
         "performance": score("performance"),
@@ -376,7 +375,20 @@ def _scores(report: dict[str, Any]) -> dict[str, Any]:
         "tbt_ms": numeric("total-blocking-time"),
         "speed_index_ms": numeric("speed-index"),
         "total_byte_weight": numeric("total-byte-weight"),
-        "not_passing": {k: v for k, v in failing.items() if v},
+        "not_passing": failing,
         "benchmark_index": (report.get("environment") or {}).get("benchmarkIndex"),
         **({"runtime_error": runtime} if runtime else {}),
     }
+
+
+def _evidence(audit: dict[str, Any]) -> Any:
+    """A metric's score, or up to three of the elements an audit found (their HTML snippets)."""
+    if audit.get("scoreDisplayMode") == "numeric":
+        return {"score": audit.get("score"), "value": audit.get("displayValue")}
+    items = (audit.get("details") or {}).get("items") or []
+    found = [str((item.get("node") or {}).get("snippet") or "")[:160] for item in items[:3] if isinstance(item, dict)]
+    out = {"title": audit.get("title"), "items": len(items), "examples": [f for f in found if f]}
+    first = (items[0].get("node") or {}) if items and isinstance(items[0], dict) else {}
+    if why := first.get("explanation"):
+        out["first_explanation"] = " ".join(str(why).split())[:300]
+    return out
