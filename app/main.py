@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
 from litestar import Litestar
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.middleware import DefineMiddleware
 from litestar.types import ASGIApp
@@ -97,6 +98,10 @@ def create_app(settings: Settings | None = None, *, manage_pool: bool = True) ->
             cookie_samesite="lax",
             cookie_secure=settings.cookie_secure,
             exclude=["^/healthz$", "^/readyz$"],
+        ),
+        # HTML answers compressed (brotli, gzip fallback); static files come precompressed from ServeStatic
+        compression_config=CompressionConfig(
+            backend="brotli", brotli_quality=4, gzip_compress_level=6, minimum_size=800
         ),
         template_config=template_config({"product_picture": picture, "product_jsonld": product_jsonld}),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

@@ -15,6 +15,7 @@ non-zero when the benchmark could not run or a page answered non-2xx/3xx.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import platform
@@ -31,6 +32,8 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import asyncpg
 
 from bench import catalog
 
@@ -50,6 +53,8 @@ WORKERS = 2
 DURATION = int(os.environ.get("BENCH_DURATION", "15").rstrip("s"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "50"))
 WARMUP_S = 3
+TIMEOUT_S = int(os.environ.get("BENCH_TIMEOUT", "10").rstrip("s"))  # wrk's default (2 s) hides slow pages
+DRAIN_MAX_S = 120
 
 # wrk calls done() once after the run; percentiles and max are in microseconds.
 LUA_DONE = """done = function(summary, latency, requests)
@@ -159,7 +164,8 @@ def parse(output: str) -> dict[str, Any]:
 
 
 def wrk(binary: str, script: str, url: str, duration: int) -> str:
-    cmd = [binary, f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency", "-s", script, url]
+    cmd = [binary, f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{duration}s", f"--timeout={TIMEOUT_S}s", "--latency"]
+    cmd += ["-s", script, url]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
     if result.returncode != 0:
         sys.exit(f"[bench] wrk failed ({result.returncode}):\n{result.stdout}{result.stderr}")
@@ -175,7 +181,33 @@ def check(base: str, path: str) -> int:
         sys.exit(f"[bench] GET {path} answered HTTP {exc.code}; see the server log above")
 
 
-def bench(binary: str, base: str, name: str, paths: list[str]) -> dict[str, Any]:
+async def _busy(db_url: str) -> int:
+    conn = await asyncpg.connect(db_url)
+    try:
+        return int(
+            await conn.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state = 'active' AND pid <> pg_backend_pid()"
+            )
+        )
+    finally:
+        await conn.close()
+
+
+def settle(base: str, db_url: str) -> float:
+    """Wait until the server has finished what the last wrk run left queued (wrk hangs up, the server still
+    answers every request it accepted): no active query in the bench database for 1 s, then /healthz.
+    Returns the seconds it took, so the next page is measured on an idle server."""
+    started = time.monotonic()
+    quiet = 0
+    while quiet < 5 and time.monotonic() - started < DRAIN_MAX_S:
+        quiet = quiet + 1 if asyncio.run(_busy(db_url)) == 0 else 0
+        time.sleep(0.2)
+    drain(base)
+    return round(time.monotonic() - started, 1)
+
+
+def bench(binary: str, base: str, db_url: str, name: str, paths: list[str]) -> dict[str, Any]:
     """wrk against base + paths[0], or rotating over all of `paths` (one per request) when there are several."""
     sizes = [check(base, p) for p in paths]
     what = paths[0] if len(paths) == 1 else f"{len(paths)} paths from {paths[0]}"
@@ -187,12 +219,17 @@ def bench(binary: str, base: str, name: str, paths: list[str]) -> dict[str, Any]
         script.write(lua)
         script.flush()
         wrk(binary, script.name, base + paths[0], WARMUP_S)
+        settle(base, db_url)
         figures = parse(wrk(binary, script.name, base + paths[0], DURATION))
+    backlog = settle(base, db_url)
+    if backlog > 2:
+        log(f"{name}: the server needed {backlog} s after wrk stopped to finish the requests it had accepted")
     result: dict[str, Any] = {"name": name, "path": paths[0], "tool": "wrk", "connections": CONNECTIONS}
     if len(paths) > 1:
         result["rotating_over"] = len(paths)
     result |= {"threads": THREADS, "duration_s": DURATION, "server": f"granian, {WORKERS} workers", **figures}
     result["response_bytes"] = max(sizes)
+    result["backlog_s"] = backlog
     return result
 
 
@@ -234,6 +271,7 @@ def page_entry(r: dict[str, Any]) -> dict[str, Any]:
     lat = {k: r["latency_ms"].get(k) for k in ("p50", "p95", "p99", "max")}
     entry |= {"requests_per_s": r["requests_per_s"], "latency_ms": lat, "requests": r["requests"]}
     entry |= {"non_2xx_3xx": r["non_2xx_3xx"], "socket_errors": r["errors"], "response_bytes": r["response_bytes"]}
+    entry["backlog_s"] = r["backlog_s"]  # how long the server kept working after wrk stopped
     entry["target_p99_ms"] = target
     entry["meets_target"] = None if target is None else bool(trustworthy(r) and p99 < target)
     return entry
@@ -320,7 +358,7 @@ def main() -> int:
             "search": [search_path],
             "product": [f"/p/{pid}" for pid in product_ids],
         }
-        runs = {name: bench(binary, base, name, paths) for name, paths in pages.items()}
+        runs = {name: bench(binary, base, url, name, paths) for name, paths in pages.items()}
         if os.environ.get("BENCH_LIGHTHOUSE", "1") == "0":
             audits: dict[str, Any] = {"error": "skipped (BENCH_LIGHTHOUSE=0)", "pages": {}}
         else:
@@ -335,6 +373,7 @@ def main() -> int:
     for name in ("home", "login"):  # the files `make bench` always wrote, same fields plus the catalog's size
         result = dict(runs[name])
         result.pop("response_bytes")
+        result.pop("backlog_s")
         if name == "home":
             p99 = result["latency_ms"]["p99"]
             result["target"] = TARGET
@@ -349,7 +388,14 @@ def main() -> int:
         "machine": machine() | {"load_average_1_5_15": {"before": load_before, "after": load_during}},
         **about_db,
         "server": f"granian, {WORKERS} workers, on 127.0.0.1 (wrk, the server and PostgreSQL share the machine)",
-        "load": {"tool": "wrk", "threads": THREADS, "connections": CONNECTIONS, "duration_s": DURATION},
+        "load": {
+            "tool": "wrk",
+            "threads": THREADS,
+            "connections": CONNECTIONS,
+            "duration_s": DURATION,
+            "warmup_s": WARMUP_S,
+            "timeout_s": TIMEOUT_S,
+        },
         "targets": CATALOG_TARGETS | {"home_p99_ms": TARGET["p99_ms"], "home_requests_per_s": TARGET["requests_per_s"]},
         "category": category,
         "pages": {name: page_entry(r) for name, r in runs.items()},

@@ -51,10 +51,20 @@ def _vectors(rows: list[dict[str, Any]], categories: dict[int, str]) -> tuple[li
     return ids, vectors
 
 
+async def _write(ids: list[int], vectors: list[str]) -> None:
+    await fetch(
+        "UPDATE product p SET search_vector = v.sv::tsvector "
+        "FROM unnest({}::int[], {}::text[]) AS v(id, sv) WHERE p.id = v.id",
+        ids,
+        vectors,
+    )
+
+
 async def reindex_products(*, product_ids: list[int] | None = None) -> int:
     """Recompute search_vector for these products (every product when None), BATCH at a time; returns how
     many were written. Call it after a product's title, subtitle, brand, category or specs change (and
-    for every product of a brand or category that is renamed). Segmentation runs in a thread."""
+    for every product of a brand or category that is renamed). Segmentation runs in a thread while the
+    previous batch is written."""
     categories = {
         r["id"]: f"{r['name_zh']} {r['name_en']}" for r in await fetch("SELECT id, name_zh, name_en FROM category")
     }
@@ -63,28 +73,31 @@ async def reindex_products(*, product_ids: list[int] | None = None) -> int:
         "FROM product p LEFT JOIN brand b ON b.id = p.brand "
     )
     written, after = 0, 0
-    pending = sorted(set(product_ids)) if product_ids is not None else None
-    while True:
-        if pending is None:
-            rows = await fetch(select + "WHERE p.id > {} ORDER BY p.id LIMIT {}", after, BATCH)
-        else:
-            chunk, pending = pending[:BATCH], pending[BATCH:]
-            rows = await fetch(select + "WHERE p.id = ANY({}::int[]) ORDER BY p.id", chunk) if chunk else []
-        if not rows:
-            if pending:
-                continue
-            break
-        ids, vectors = await asyncio.to_thread(_vectors, rows, categories)
-        await fetch(
-            "UPDATE product p SET search_vector = v.sv::tsvector "
-            "FROM unnest({}::int[], {}::text[]) AS v(id, sv) WHERE p.id = v.id",
-            ids,
-            vectors,
-        )
-        written += len(ids)
-        after = ids[-1]
-        if pending is not None and not pending:
-            break
+    todo = sorted(set(product_ids)) if product_ids is not None else None
+    writing: asyncio.Task[None] | None = None
+    try:
+        while True:
+            if todo is None:
+                rows = await fetch(select + "WHERE p.id > {} ORDER BY p.id LIMIT {}", after, BATCH)
+            elif todo:
+                chunk, todo = todo[:BATCH], todo[BATCH:]
+                rows = await fetch(select + "WHERE p.id = ANY({}::int[]) ORDER BY p.id", chunk)
+                if not rows:
+                    continue
+            else:
+                rows = []
+            if not rows:
+                break
+            ids, vectors = await asyncio.to_thread(_vectors, rows, categories)
+            if writing:
+                await writing
+            writing = asyncio.create_task(_write(ids, vectors))
+            written, after = written + len(ids), ids[-1]
+        if writing:
+            await writing
+    finally:
+        if writing and not writing.done():
+            writing.cancel()
     return written
 
 
