@@ -227,7 +227,8 @@ def bench(binary: str, base: str, db_url: str, name: str, paths: list[str]) -> d
     result: dict[str, Any] = {"name": name, "path": paths[0], "tool": "wrk", "connections": CONNECTIONS}
     if len(paths) > 1:
         result["rotating_over"] = len(paths)
-    result |= {"threads": THREADS, "duration_s": DURATION, "server": f"granian, {WORKERS} workers", **figures}
+    result |= {"threads": THREADS, "duration_s": DURATION, "timeout_s": TIMEOUT_S}
+    result |= {"server": f"granian, {WORKERS} workers", **figures}
     result["response_bytes"] = max(sizes)
     result["backlog_s"] = backlog
     return result

@@ -28,11 +28,15 @@ async def clean_tables(pool: None) -> AsyncIterator[None]:
     yield
     from piccolo.conf.apps import Finder
 
+    from app.catalog.search._keywords import forget_hot_searches
+    from app.catalog.search._search import forget_cached_results
     from app.catalog.services import forget_category_tree
 
-    forget_category_tree()
+    forget_category_tree()  # per-process caches of public data must not outlive the rows they were read from
+    forget_cached_results()
+    forget_hot_searches()
 
-    names = sorted({t._meta.tablename for t in Finder().get_table_classes()})
+    names = sorted({t._meta.tablename for t in Finder().get_table_classes()} | {"search_term"})  # + raw-SQL tables
     await engine().run_ddl(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
 
 
