@@ -19,7 +19,7 @@ from servestatic import ServeStaticASGI
 from app.accounts.controllers import AccountStorefrontController, UserAdminController
 from app.accounts.services import load_principal
 from app.catalog.controllers import CatalogStorefrontController
-from app.catalog.images import picture
+from app.catalog.images import cached_picture
 from app.catalog.listing_controllers import ListingStorefrontController
 from app.catalog.search import warm_up
 from app.catalog.seo import product_jsonld
@@ -103,7 +103,7 @@ def create_app(settings: Settings | None = None, *, manage_pool: bool = True) ->
         compression_config=CompressionConfig(
             backend="brotli", brotli_quality=4, gzip_compress_level=6, minimum_size=800
         ),
-        template_config=template_config({"product_picture": picture, "product_jsonld": product_jsonld}),
+        template_config=template_config({"product_picture": cached_picture, "product_jsonld": product_jsonld}),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         debug=False,
         openapi_config=None,

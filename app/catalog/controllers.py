@@ -39,7 +39,7 @@ class CatalogStorefrontController(Controller):
     @get("/p/{product_id:int}", name="store:product")
     async def product(self, request: Request, product_id: FromPath[int]) -> Template:
         user = current_user(request)
-        detail = await services.product_detail(product_id=product_id, viewer=user)
+        detail = await services.product_detail(product_id=product_id, viewer=user, cached=True)
         selection = select(detail.specs, detail.skus, _wanted_specs(request))
         if is_htmx(request):
             return render(request, "storefront/catalog/_buybox.html", detail=detail, selection=selection)

@@ -14,6 +14,7 @@ import hashlib
 import io
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 
 from PIL import Image, ImageCms, ImageOps
 
@@ -212,3 +213,10 @@ def picture(
         height=_scaled_height(width, height, fallback),
         sizes=sizes,
     )
+
+
+@lru_cache(maxsize=8192)
+def cached_picture(key: str, width: int, height: int, *, sizes: str = "(min-width: 768px) 33vw, 50vw") -> Picture:
+    """picture() for templates with the configured storage: a product card renders the same few URLs
+    thousands of times a minute, and keys are content-addressed, so the answer never changes."""
+    return picture(key, width, height, sizes=sizes)

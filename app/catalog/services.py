@@ -132,7 +132,37 @@ async def _can_see_hidden(viewer: Principal | None, shop_id: int) -> bool:
     return row is not None
 
 
-async def product_detail(*, product_id: int, viewer: Principal | None) -> ProductDetail:
+_detail_cache: dict[int, tuple[tuple[Any, ...], ProductDetail]] = {}
+DETAIL_CACHE_ENTRIES = 4096
+
+
+async def product_detail(*, product_id: int, viewer: Principal | None, cached: bool = False) -> ProductDetail:
+    """cached=True (the storefront): one small query checks the product's status, its shop's status and
+    updated_at (which every product or SKU change moves, see refresh_product_summaries); when they match the
+    per-process copy, that copy answers. So a suspended shop or a new price shows at once, in every process."""
+    if cached:
+        mark = await fetchrow(
+            "SELECT p.status, s.status AS shop_status, p.updated_at FROM product p JOIN shop s ON s.id = p.shop "
+            "WHERE p.id = {}",
+            product_id,
+        )
+        hit = _detail_cache.get(product_id)
+        if mark is not None and hit and hit[0] == (mark["status"], mark["shop_status"], mark["updated_at"]):
+            return hit[1]
+    detail = await _load_detail(product_id=product_id, viewer=viewer)
+    if cached and detail.visible_to_shoppers:
+        _detail_cache.pop(product_id, None)
+        _detail_cache[product_id] = ((detail.status, detail.shop_status, detail.updated_at), detail)
+        while len(_detail_cache) > DETAIL_CACHE_ENTRIES:
+            _detail_cache.pop(next(iter(_detail_cache)))
+    return detail
+
+
+def forget_cached_details() -> None:
+    _detail_cache.clear()
+
+
+async def _load_detail(*, product_id: int, viewer: Principal | None) -> ProductDetail:
     row = await fetchrow(
         "SELECT p.*, s.name AS shop_name, s.status AS shop_status, b.name AS brand_name "
         "FROM product p JOIN shop s ON s.id = p.shop LEFT JOIN brand b ON b.id = p.brand WHERE p.id = {}",
@@ -309,11 +339,12 @@ async def product_exists(product_id: int) -> bool:
 
 
 async def refresh_product_summaries(*, product_ids: list[int] | None = None) -> None:
-    """Recompute price range, total stock and SKU count from the SKUs: the one place that writes them.
-    None: every product (after a bulk load)."""
+    """Recompute price range, total stock and SKU count from the SKUs: the one place that writes them. It also
+    moves updated_at, which tells the product-page cache to reload: every SKU write (price, stock — the orders
+    issue's stock decrement included) must call it in the same transaction. None: every product (bulk load)."""
     await fetch(
         "UPDATE product p SET price_min_fen = coalesce(agg.lo, 0), price_max_fen = coalesce(agg.hi, 0), "
-        "stock_total = coalesce(agg.stock, 0), sku_count = coalesce(agg.n, 0) "
+        "stock_total = coalesce(agg.stock, 0), sku_count = coalesce(agg.n, 0), updated_at = now() "
         "FROM (SELECT p2.id, min(s.price_fen) AS lo, max(s.price_fen) AS hi, sum(s.stock) AS stock, "
         "count(s.id) AS n FROM product p2 LEFT JOIN sku s ON s.product = p2.id "
         "WHERE {}::int[] IS NULL OR p2.id = ANY({}::int[]) GROUP BY p2.id) agg WHERE agg.id = p.id",

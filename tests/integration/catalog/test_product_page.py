@@ -124,3 +124,16 @@ async def test_following_a_shop(client):
     r = await post_form(client, f"/s/{shop.id}/follow", {"on": "1"}, headers={**EN, "HX-Request": "true"})
     assert "Following" in r.text and "1 followers" in r.text
     assert shop.name in (await client.get("/me/favorites?tab=shops")).text
+
+
+async def test_a_new_price_shows_at_once_despite_the_page_cache(client):
+    from app.catalog.services import refresh_product_summaries
+    from app.catalog.tables import Sku
+
+    pid = await make_product(skus=[{"price_fen": 1000, "stock": 5}])
+    assert "¥10.00" in (await client.get(f"/p/{pid}")).text
+    assert "¥10.00" in (await client.get(f"/p/{pid}")).text  # second view: from the per-process copy
+    await Sku.update({Sku.price_fen: 1500}).where(Sku.product == pid)
+    await refresh_product_summaries(product_ids=[pid])
+    page = (await client.get(f"/p/{pid}")).text
+    assert "¥15.00" in page and "¥10.00" not in page
