@@ -30,6 +30,7 @@ from PIL import Image, ImageDraw, ImageFilter
 from app.accounts.services import register
 from app.accounts.tables import User
 from app.catalog import demo_data as data
+from app.catalog.richtext import sanitize_description
 from app.core import clock
 from app.core.db import engine
 from app.core.principal import Actor
@@ -238,7 +239,7 @@ def _description(title: str, subtitle: str, points: list[str]) -> str:
         body = f"<strong>{html.escape(head)}</strong>" + (f"，{html.escape(rest)}" if rest else "")
         items.append(f"<li>{body}</li>")
     service = " · ".join(data.SERVICE.split("/"))
-    return (
+    return sanitize_description(  # the same gate every description passes on the way in
         f"<p><strong>{html.escape(title)}</strong></p><p>{html.escape(subtitle)}</p>"
         f"<ul>{''.join(items)}</ul><p>服务保障：{html.escape(service)}</p>"
     )
