@@ -319,30 +319,33 @@ def lighthouse(base: str, pages: dict[str, str]) -> dict[str, Any]:
     }
     REPORTS.mkdir(exist_ok=True)
     for name, path in pages.items():
-        url = base + path
-        report = REPORTS / f"{name}.json"
-        report.unlink(missing_ok=True)
-        cmd = [
-            binary, url, "--output=json", f"--output-path={report}", "--quiet", f"--chrome-flags={CHROME_FLAGS}",
-            "--form-factor=mobile", "--only-categories=performance,accessibility,best-practices,seo",
-        ]  # fmt: skip
         log(f"lighthouse {name} ({path})")
-        started = time.monotonic()
-        with tempfile.TemporaryDirectory(prefix="jishi-lh-") as home:  # chromium's profile and crash dumps
-            env = {**os.environ, "CHROME_PATH": chrome, "HOME": home}
-            try:
-                result = subprocess.run(cmd, capture_output=True, text=True, timeout=LIGHTHOUSE_TIMEOUT_S, env=env)
-            except subprocess.TimeoutExpired:
-                out["pages"][name] = {"path": path, "error": f"timed out after {LIGHTHOUSE_TIMEOUT_S} s"}
-                continue
-        if result.returncode != 0 or not report.exists():
-            error = (result.stderr or result.stdout).strip()[-800:]
-            out["pages"][name] = {"path": path, "error": f"exit {result.returncode}: {error}"}
-            log(f"lighthouse {name} failed: {error}")
-            continue
-        out["pages"][name] = {"path": path, **_scores(json.loads(report.read_text()))}
-        out["pages"][name]["took_s"] = round(time.monotonic() - started, 1)
+        for attempt in (1, 2):  # Lighthouse's own advice for a flaky trace (NO_NAVSTART, ...): run it again
+            result = _audit(binary, chrome, base + path, REPORTS / f"{name}.json")
+            if "error" not in result or attempt == 2:
+                break
+            log(f"lighthouse {name} failed ({result['error'][:200]}); running it again")
+        out["pages"][name] = {"path": path, **result, "attempts": attempt}
     return out
+
+
+def _audit(binary: str, chrome: str, url: str, report: Path) -> dict[str, Any]:
+    """One Lighthouse run: the figures from its report, or {"error": ...}."""
+    report.unlink(missing_ok=True)
+    cmd = [
+        binary, url, "--output=json", f"--output-path={report}", "--quiet", f"--chrome-flags={CHROME_FLAGS}",
+        "--form-factor=mobile", "--only-categories=performance,accessibility,best-practices,seo",
+    ]  # fmt: skip
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="jishi-lh-") as home:  # chromium's profile and crash dumps
+        env = {**os.environ, "CHROME_PATH": chrome, "HOME": home}
+        try:
+            result = subprocess.run(cmd, capture_output=True, text=True, timeout=LIGHTHOUSE_TIMEOUT_S, env=env)
+        except subprocess.TimeoutExpired:
+            return {"error": f"timed out after {LIGHTHOUSE_TIMEOUT_S} s"}
+    if result.returncode != 0 or not report.exists():
+        return {"error": f"exit {result.returncode}: {(result.stderr or result.stdout).strip()[-800:]}"}
+    return {**_scores(json.loads(report.read_text())), "took_s": round(time.monotonic() - started, 1)}
 
 
 def _scores(report: dict[str, Any]) -> dict[str, Any]:

@@ -14,10 +14,12 @@ from app.web.auth import current_user
 from app.web.errors import safe_next
 from app.web.flash import flash
 from app.web.forms import form_data
+from app.web.fragments import cached_fragment
 from app.web.guards import requires_login
 from app.web.htmx import is_htmx, render
 
 SPEC_PREFIX = "spec."
+PRODUCT_FRAGMENT_SECONDS = 600.0  # the key carries updated_at, so a change shows at once anyway
 
 
 def _wanted_specs(request: Request) -> dict[str, str]:
@@ -49,14 +51,25 @@ class CatalogStorefrontController(Controller):
             favorite = await services.is_favorite(user_id=user.id, product_id=product_id)
             if detail.visible_to_shoppers:
                 await services.record_view(user_id=user.id, product_id=product_id)
+        # The public parts are the same for every visitor: rendered once per product version, language and
+        # chosen specs (hidden products, seen only by their staff, are not kept).
+        version = (detail.id, detail.updated_at)
+        keep = PRODUCT_FRAGMENT_SECONDS if detail.visible_to_shoppers else 0
+        context = {"detail": detail, "selection": selection, "trail": trail, "locale": get_locale()}
+        top = await cached_fragment(
+            request, "storefront/catalog/_product_top.html", ttl=keep, context=context,
+            key=(*version, tuple(sorted(selection.chosen.items()))),
+        )  # fmt: skip
+        bottom = await cached_fragment(
+            request, "storefront/catalog/_product_bottom.html", key=version, ttl=keep, context=context
+        )
         return render(
             request,
             "storefront/catalog/product.html",
             detail=detail,
-            selection=selection,
-            trail=trail,
             favorite=favorite,
-            locale=get_locale(),
+            top_html=top,
+            bottom_html=bottom,
         )
 
     @post("/p/{product_id:int}/favorite", name="store:product-favorite", guards=[requires_login])

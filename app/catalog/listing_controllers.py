@@ -9,6 +9,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
+from markupsafe import Markup
 
 from app.catalog import search as catalog_search
 from app.catalog import services
@@ -16,6 +17,7 @@ from app.catalog.search import parse_query
 from app.core.db import fetch
 from app.core.i18n import get_locale
 from app.web.auth import current_user
+from app.web.fragments import cached_fragment
 from app.web.guards import requires_login
 from app.web.htmx import is_htmx, render
 
@@ -30,6 +32,21 @@ def _params(request: Request) -> dict[str, list[str]]:
     return {key: request.query_params.getall(key) for key in request.query_params}
 
 
+def _html(fragment: str) -> Response[str]:
+    return Response(fragment, media_type="text/html", headers={"Vary": "HX-Request"})
+
+
+async def _results_fragment(request: Request, context: Any) -> Markup:
+    """The results block of a listing: the same for everyone who asks for the same URL in the same language."""
+    return await cached_fragment(
+        request,
+        "storefront/catalog/_results.html",
+        key=(request.url.path, request.url.query),
+        ttl=LISTING_CACHE_SECONDS,
+        context=context,
+    )
+
+
 def _visitor(request: Request) -> str:
     return request.cookies.get(VISITOR_COOKIE, "")
 
@@ -38,35 +55,42 @@ class ListingStorefrontController(Controller):
     path = "/"
 
     @get("/", name="store:home")
-    async def home(self, request: Request) -> Template:
-        query = parse_query({**_params(request), "sort": "sales"})
-        query.per_page = FEED_PAGE
-        result = await catalog_search.search(query, facets=False, max_age=LISTING_CACHE_SECONDS)
+    async def home(self, request: Request) -> Template | Response[str]:
+        async def feed() -> dict[str, Any]:
+            query = parse_query({**_params(request), "sort": "sales"})
+            query.per_page = FEED_PAGE
+            return {"result": await catalog_search.search(query, facets=False, max_age=LISTING_CACHE_SECONDS)}
+
+        feed_html = await cached_fragment(
+            request, "storefront/catalog/_feed.html", key=(request.url.query,), ttl=LISTING_CACHE_SECONDS,
+            context=feed,
+        )  # fmt: skip
         if is_htmx(request) and request.query_params.get("page"):
-            return render(request, "storefront/catalog/_feed.html", result=result)
+            return _html(feed_html)
         roots, _nodes = await services.category_tree()
         return render(
             request,
             "storefront/home.html",
-            result=result,
+            feed_html=feed_html,
             shortcuts=roots[:10],
             locale=get_locale(),
             hot=await catalog_search.hot_searches(limit=6),
         )
 
     @get("/c/{category_id:int}", name="store:category")
-    async def category(self, request: Request, category_id: FromPath[int]) -> Template:
+    async def category(self, request: Request, category_id: FromPath[int]) -> Template | Response[str]:
         node, trail = await services.category(category_id=category_id)
-        query = parse_query({**_params(request), "category": [str(category_id)]})
-        result = await catalog_search.search(query, max_age=LISTING_CACHE_SECONDS)
+
+        async def results() -> dict[str, Any]:
+            query = parse_query({**_params(request), "category": [str(category_id)]})
+            result = await catalog_search.search(query, max_age=LISTING_CACHE_SECONDS)
+            return {"result": result, "node": node, "locale": get_locale()}
+
+        html = await _results_fragment(request, results)
+        if is_htmx(request):
+            return _html(html)
         return render(
-            request,
-            "storefront/catalog/category.html",
-            "storefront/catalog/_results.html",
-            node=node,
-            trail=trail,
-            result=result,
-            locale=get_locale(),
+            request, "storefront/catalog/category.html", node=node, trail=trail, results_html=html, locale=get_locale()
         )
 
     @get("/search", name="store:search")
@@ -87,7 +111,13 @@ class ListingStorefrontController(Controller):
         else:
             context["history"] = await catalog_search.history(user_id=user.id) if user else []
             context["hot"] = await catalog_search.hot_searches()
-        template = render(request, "storefront/catalog/search.html", "storefront/catalog/_results.html", **context)
+        if context["result"] is not None:
+            context["results_html"] = await _results_fragment(
+                request, {"result": context["result"], "locale": get_locale()}
+            )
+            if is_htmx(request):
+                return _html(context["results_html"])
+        template = render(request, "storefront/catalog/search.html", **context)
         if response_cookie:
             template.set_cookie(VISITOR_COOKIE, response_cookie, max_age=365 * 86400, httponly=True, samesite="lax")
         return template
@@ -105,18 +135,25 @@ class ListingStorefrontController(Controller):
         return Redirect(path="/search", status_code=303)
 
     @get("/s/{shop_id:int}", name="store:shop")
-    async def shop(self, request: Request, shop_id: FromPath[int]) -> Template:
+    async def shop(self, request: Request, shop_id: FromPath[int]) -> Template | Response[str]:
         header = await services.shop_header(shop_id=shop_id)
-        query = parse_query({**_params(request), "shop": [str(shop_id)]})
-        result = await catalog_search.search(query, max_age=LISTING_CACHE_SECONDS)
+
+        async def results() -> dict[str, Any]:
+            query = parse_query({**_params(request), "shop": [str(shop_id)]})
+            result = await catalog_search.search(query, max_age=LISTING_CACHE_SECONDS)
+            return {"result": result, "shop": header, "locale": get_locale()}
+
+        html = await _results_fragment(request, results)
+        if is_htmx(request):
+            return _html(html)
         user = current_user(request)
         following = user is not None and await services.is_favorite(user_id=user.id, shop_id=shop_id)
         return render(
             request,
             "storefront/catalog/shop.html",
-            "storefront/catalog/_results.html",
             shop=header,
-            result=result,
+            query_q=request.query_params.get("q", ""),
+            results_html=html,
             following=following,
             locale=get_locale(),
         )

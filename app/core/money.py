@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from babel.numbers import format_decimal
 
 from app.core.errors import DomainError
-from app.core.i18n import N_, babel_locale
+from app.core.i18n import N_, babel_locale, get_locale
 
 SYMBOL = "¥"
 
@@ -30,12 +30,21 @@ def parse_yuan(text: str) -> int:
     return int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+# Locales whose digits group with "," and whose decimal mark is "." (checked against babel in the tests):
+# formatted with integer arithmetic, because a product grid formats dozens of prices per page.
+_PLAIN_GROUPING = {"zh_CN", "en"}
+
+
 def format_fen(fen: int, locale: str | None = None) -> str:
     """1234_50 → '¥1,234.50' (digits grouped per locale; the sign before the symbol)."""
     if not isinstance(fen, int):
         raise TypeError("money is integer fen")
-    amount = Decimal(abs(fen)) / 100
-    body = format_decimal(amount, format="#,##0.00", locale=babel_locale(locale))
+    locale = locale or get_locale()
+    if locale in _PLAIN_GROUPING:
+        whole, cents = divmod(abs(fen), 100)
+        body = f"{whole:,}.{cents:02d}"
+    else:
+        body = format_decimal(Decimal(abs(fen)) / 100, format="#,##0.00", locale=babel_locale(locale))
     return f"-{SYMBOL}{body}" if fen < 0 else f"{SYMBOL}{body}"
 
 

@@ -31,10 +31,12 @@ async def clean_tables(pool: None) -> AsyncIterator[None]:
     from app.catalog.search._keywords import forget_hot_searches
     from app.catalog.search._search import forget_cached_results
     from app.catalog.services import forget_cached_details, forget_category_tree
+    from app.web.fragments import forget_fragments
 
     forget_category_tree()  # per-process caches of public data must not outlive the rows they were read from
     forget_cached_results()
     forget_cached_details()
+    forget_fragments()
     forget_hot_searches()
 
     names = sorted({t._meta.tablename for t in Finder().get_table_classes()} | {"search_term"})  # + raw-SQL tables

@@ -35,3 +35,14 @@ def test_parse_yuan_rejects_bad_amounts_with_a_message(text):
 @given(st.integers(min_value=0, max_value=10**12))
 def test_parse_of_format_round_trips(fen):
     assert parse_yuan(format_fen(fen, "en")) == fen
+
+
+@given(st.integers(min_value=-(10**12), max_value=10**12))
+def test_the_fast_path_matches_babel_for_our_locales(fen):
+    from decimal import Decimal
+
+    from babel.numbers import format_decimal
+
+    for locale in ("zh_CN", "en"):
+        body = format_decimal(Decimal(abs(fen)) / 100, format="#,##0.00", locale=locale)
+        assert format_fen(fen, locale) == ("-¥" if fen < 0 else "¥") + body
