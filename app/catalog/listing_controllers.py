@@ -102,7 +102,7 @@ class ListingStorefrontController(Controller):
         if query.q or query.has_filters:
             result = await catalog_search.search(query, max_age=LISTING_CACHE_SECONDS)
             context["result"] = result
-            if query.q and query.page == 1:
+            if query.q and query.page == 1 and not is_htmx(request):  # sort/filter changes are not new searches
                 visitor = _visitor(request) or secrets.token_urlsafe(12)
                 response_cookie = None if _visitor(request) else visitor
                 await catalog_search.record_search(

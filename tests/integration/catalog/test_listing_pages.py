@@ -97,3 +97,11 @@ async def test_sitemap_and_robots(client):
     assert all(f"/p/{i}</loc>" in sitemap.text for i in ids)
     robots = await client.get("/robots.txt")
     assert "Sitemap: http://testserver/sitemap.xml" in robots.text and "Disallow: /admin" in robots.text
+
+
+async def test_changing_sort_or_filters_with_htmx_is_not_logged_as_a_new_search(client):
+    await _catalog()
+    await client.get("/search?q=手机")
+    await client.get("/search?q=手机&sort=sales", headers={"HX-Request": "true"})
+    await client.get("/search?q=手机&in_stock=1", headers={"HX-Request": "true"})
+    assert await SearchLog.count().where(SearchLog.keyword == "手机") == 1
