@@ -30,8 +30,10 @@ messages: $(STAMP)
 	@$(PY) -m babel.messages.frontend compile -d app/locale -D messages --statistics 2>&1 | grep -v "^$$" || true
 
 # Content-hashed, precompressed (gzip + brotli) static files and their manifest, served by ServeStatic.
+# Older hashed files are kept (no --clear): a server still running with the previous manifest keeps working.
 assets: $(STAMP)
-	@$(PY) -m servestatic.cli --all --clear --no-zstd -q static .build/static
+	@rm -rf .build/static.new && $(PY) -m servestatic.cli --all --clear --no-zstd -q static .build/static.new
+	@mkdir -p .build/static && cp -a .build/static.new/. .build/static/ && rm -rf .build/static.new
 
 # Re-extract translatable strings into both catalogs after changing templates or code.
 extract: $(STAMP)
