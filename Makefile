@@ -39,6 +39,7 @@ assets: $(STAMP)
 extract: $(STAMP)
 	$(PY) -m babel.messages.frontend extract -F babel.cfg -k N_ -k _ -k gettext -k ngettext:1,2 --no-location --sort-output -o app/locale/messages.pot .
 	$(PY) -m babel.messages.frontend update -i app/locale/messages.pot -d app/locale -D messages --no-fuzzy-matching
+	$(PY) scripts/fill_catalogs.py
 
 run: install
 	@$(DB) -- $(PY) -m app.manage run

@@ -19,5 +19,7 @@ APP_REGISTRY = AppRegistry(
         "app.sellers.piccolo_app",
         "app.moderation.piccolo_app",
         "app.catalog.piccolo_app",
+        "app.messaging.piccolo_app",
+        "app.onboarding.piccolo_app",
     ]
 )

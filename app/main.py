@@ -22,11 +22,15 @@ from app.catalog.controllers import CatalogStorefrontController
 from app.catalog.images import cached_picture
 from app.catalog.listing_controllers import ListingStorefrontController
 from app.catalog.search import warm_up
+from app.catalog.seller_controllers import ROUTES as SELLER_CATALOG_ROUTES
 from app.catalog.seo import product_jsonld
 from app.config import Settings, get_settings
 from app.core.db import close_pool, start_pool
+from app.messaging.controllers import ROUTES as MESSAGING_ROUTES
 from app.moderation.controllers import AuditAdminController
-from app.sellers.controllers import SellerHomeController
+from app.moderation.review_controllers import ROUTES as MODERATION_ROUTES
+from app.onboarding.controllers import ROUTES as ONBOARDING_ROUTES
+from app.sellers.controllers import ROUTES as SELLER_ROUTES
 from app.web.auth import AuthMiddleware
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.locale import LocaleMiddleware
@@ -43,7 +47,11 @@ ROUTES = [
     CatalogStorefrontController,
     ListingStorefrontController,
     AccountStorefrontController,
-    SellerHomeController,
+    *SELLER_ROUTES,
+    *SELLER_CATALOG_ROUTES,
+    *ONBOARDING_ROUTES,
+    *MODERATION_ROUTES,
+    *MESSAGING_ROUTES,
     ShellAdminController,
     UserAdminController,
     AuditAdminController,

@@ -65,6 +65,8 @@ class Product(Table, tablename="product"):
     rating_count = Integer(default=0)
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
     updated_at = Timestamptz(default=TimestamptzNow())
+    review_note = Varchar(length=500, default="")  # the moderator's reason when rejected
+    low_stock_threshold = Integer(default=10)  # 库存预警: a SKU at or below it is "low stock"
 
     valid_status = Check("status IN ('draft', 'pending_review', 'active', 'rejected', 'delisted')")
     valid_prices = Check("price_min_fen >= 0 AND price_max_fen >= price_min_fen")

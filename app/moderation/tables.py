@@ -1,6 +1,7 @@
 from piccolo.columns import JSONB, ForeignKey, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.constraints import Check
 from piccolo.table import Table
 
 from app.accounts.tables import User
@@ -18,3 +19,14 @@ class AuditLog(Table, tablename="audit_log"):
     after = JSONB(null=True, default=None)
     ip = Varchar(length=45, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class SensitiveWord(Table, tablename="sensitive_word"):
+    """Admin-managed word list: `block` refuses the text with a message, `flag` lets it through to a
+    moderator's queue marked for attention."""
+
+    word = Varchar(length=64, unique=True)
+    level = Varchar(length=8, default="block")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+    valid_level = Check("level IN ('block', 'flag')")

@@ -27,3 +27,6 @@ class SellerHomeController(Controller):
         if any(m.shop_id == shop_id for m in request.state.shops):
             request.session[SHOP_KEY] = shop_id
         return Redirect(path="/seller/", status_code=303)
+
+
+ROUTES: list = [SellerHomeController]

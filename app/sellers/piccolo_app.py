@@ -2,14 +2,14 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from app.sellers.tables import Shop, ShopStaff
+from app.sellers.tables import Shop, ShopCategoryGrant, ShopStaff
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 APP_CONFIG = AppConfig(
     app_name="sellers",
     migrations_folder_path=str(ROOT / "migrations" / "sellers"),
-    table_classes=[Shop, ShopStaff],
+    table_classes=[Shop, ShopStaff, ShopCategoryGrant],
     migration_dependencies=["app.accounts.piccolo_app"],
     commands=[],
 )

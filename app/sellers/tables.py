@@ -1,4 +1,4 @@
-from piccolo.columns import ForeignKey, Timestamptz, Varchar
+from piccolo.columns import JSONB, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.constraints import Check, Unique
@@ -10,10 +10,22 @@ from app.accounts.tables import User
 class Shop(Table, tablename="shop"):
     name = Varchar(length=64, unique=True)
     shop_type = Varchar(length=16, default="individual")  # flagship | authorized | specialty | individual
-    status = Varchar(length=16, default="active")  # active | suspended | closed
+    # pending: approved, fees not yet settled (not open) | active | suspended (products hidden, orders still
+    # served) | closed
+    status = Varchar(length=16, default="active")
+    status_reason = Varchar(length=500, default="")
+    # documents lapsed (定期复查): the shop stays open but may not list new products until it rectifies
+    rectification_since = Timestamptz(null=True, default=None)
+    logo_key = Varchar(length=128, default="")
+    banner_key = Varchar(length=128, default="")
+    notice = Varchar(length=500, default="")
+    description = Text(default="")
+    # the shop page's decoration (店铺装修): published is what shoppers see, draft is what the preview shows
+    decoration = JSONB(default="{}")
+    decoration_draft = JSONB(default="{}")
     created_at = Timestamptz(default=TimestamptzNow())
 
-    valid_status = Check("status IN ('active', 'suspended', 'closed')")
+    valid_status = Check("status IN ('pending', 'active', 'suspended', 'closed')")
 
 
 class ShopStaff(Table, tablename="shop_staff"):
@@ -26,3 +38,13 @@ class ShopStaff(Table, tablename="shop_staff"):
 
     unique_shop_user = Unique([shop, user])
     valid_role = Check("role IN ('owner', 'manager', 'service', 'warehouse', 'finance')")
+
+
+class ShopCategoryGrant(Table, tablename="shop_category_grant"):
+    """A platform category (any level; its descendants included) the shop may sell in."""
+
+    shop = ForeignKey(references=Shop, null=False, on_delete=OnDelete.cascade, index=True)
+    category = Integer(index=True)  # catalog.category.id (catalog depends on sellers, not the reverse)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+    unique_shop_category = Unique([shop, category])

@@ -1,0 +1,3 @@
+"""The reader's notifications under "me"."""
+
+ROUTES: list = []

@@ -1,0 +1,15 @@
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from app.messaging.tables import Notification
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+APP_CONFIG = AppConfig(
+    app_name="messaging",
+    migrations_folder_path=str(ROOT / "migrations" / "messaging"),
+    table_classes=[Notification],
+    migration_dependencies=["app.accounts.piccolo_app"],
+    commands=[],
+)

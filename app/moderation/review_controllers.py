@@ -1,0 +1,3 @@
+"""Platform moderation: the product review queue, sensitive words, category management."""
+
+ROUTES: list = []

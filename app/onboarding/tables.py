@@ -1,0 +1,1 @@
+"""Seller onboarding tables (the onboarding work fills these in)."""
