@@ -5,6 +5,7 @@ from piccolo.constraints import Check
 from piccolo.table import Table
 
 from app.accounts.tables import User
+from app.catalog.tables import Product
 
 
 class AuditLog(Table, tablename="audit_log"):
@@ -30,3 +31,13 @@ class SensitiveWord(Table, tablename="sensitive_word"):
     created_at = Timestamptz(default=TimestamptzNow())
 
     valid_level = Check("level IN ('block', 'flag')")
+
+
+class ProductRevision(Table, tablename="product_revision"):
+    """What a moderator approved: a plain snapshot of the product, its SKUs and images (see
+    app.moderation.review_services.product_snapshot). The next review diffs against the latest one."""
+
+    product = ForeignKey(references=Product, null=False, on_delete=OnDelete.cascade, index=True)
+    snapshot = JSONB(default="{}")
+    approved_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.set_null)
+    approved_at = Timestamptz(default=TimestamptzNow(), index=True)
