@@ -60,6 +60,7 @@ class Settings:
     rate_window_seconds: int = 900
     static_root: Path = field(default=ROOT / ".build" / "static")
     run_worker: bool = False  # run the sweeps inside the web process (development)
+    page_cache: bool = True  # replay public pages to anonymous visitors from memory (app/web/pagecache.py)
     # uploaded media (product images): a local folder served at /media/, or an S3-compatible bucket
     storage_backend: str = "local"
     media_root: Path = field(default=ROOT / ".data" / "media")
@@ -93,6 +94,7 @@ def get_settings() -> Settings:
         rate_window_seconds=_int("RATE_LIMIT_WINDOW", 900),
         static_root=Path(os.environ.get("STATIC_ROOT", str(ROOT / ".build" / "static"))),
         run_worker=_bool("RUN_WORKER", False),
+        page_cache=_bool("PAGE_CACHE", True),
         storage_backend=os.environ.get("STORAGE_BACKEND", "local"),
         media_root=Path(os.environ.get("MEDIA_ROOT", str(ROOT / ".data" / "media"))),
         media_url=os.environ.get("MEDIA_URL", "/media/"),

@@ -21,10 +21,11 @@ from app.accounts.services import load_principal
 from app.catalog.controllers import CatalogStorefrontController
 from app.catalog.images import cached_picture
 from app.catalog.listing_controllers import ListingStorefrontController
-from app.catalog.search import warm_up
+from app.catalog.search import enable_batched_log, flush_search_log, warm_up
 from app.catalog.seller_controllers import ROUTES as SELLER_CATALOG_ROUTES
 from app.catalog.seo import product_jsonld
 from app.config import Settings, get_settings
+from app.core import changes
 from app.core.db import close_pool, start_pool
 from app.messaging.controllers import ROUTES as MESSAGING_ROUTES
 from app.moderation.controllers import AuditAdminController
@@ -35,6 +36,7 @@ from app.web.auth import AuthMiddleware
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.locale import LocaleMiddleware
 from app.web.media import media_router
+from app.web.pagecache import PageCacheMiddleware
 from app.web.security import SecurityHeadersMiddleware
 from app.web.session import PostgresStore, SessionConfig
 from app.web.shell import HealthController, ShellAdminController, ShellStorefrontController
@@ -70,11 +72,15 @@ def create_app(settings: Settings | None = None, *, manage_pool: bool = True) ->
         await start_pool(min_size=settings.db_pool_min, max_size=settings.db_pool_max)
         await asyncio.to_thread(warm_up)  # jieba's dictionary, before the first search rather than during it
         worker = asyncio.create_task(run_forever()) if settings.run_worker else None
+        feed = asyncio.create_task(changes.listen(settings.database_url))
+        enable_batched_log()
         try:
             yield
         finally:
-            if worker:
-                worker.cancel()
+            for task in (worker, feed):
+                if task:
+                    task.cancel()
+            await flush_search_log()
             await close_pool()
 
     session = SessionConfig(
@@ -122,7 +128,7 @@ def create_app(settings: Settings | None = None, *, manage_pool: bool = True) ->
 def wrap(app: ASGIApp, settings: Settings | None = None) -> ASGIApp:
     settings = settings or get_settings()
     static = ServeStaticASGI(
-        app,
+        PageCacheMiddleware(app, enabled=settings.page_cache),
         root=str(static_root()),
         prefix="/static/",
         max_age=3600,

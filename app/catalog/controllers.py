@@ -17,8 +17,11 @@ from app.web.forms import form_data
 from app.web.fragments import cached_fragment
 from app.web.guards import requires_login
 from app.web.htmx import is_htmx, render
+from app.web.pagecache import cache_page
 
 SPEC_PREFIX = "spec."
+# Whole anonymous product pages: dropped at once by the change feed when the product changes
+PRODUCT_PAGE_SECONDS = 300.0
 PRODUCT_FRAGMENT_SECONDS = 600.0  # the key carries updated_at, so a change shows at once anyway
 
 
@@ -43,6 +46,8 @@ class CatalogStorefrontController(Controller):
         user = current_user(request)
         detail = await services.product_detail(product_id=product_id, viewer=user, cached=True)
         selection = select(detail.specs, detail.skus, _wanted_specs(request))
+        if user is None and detail.visible_to_shoppers:  # the same page for every anonymous visitor
+            cache_page(request, ttl=PRODUCT_PAGE_SECONDS, tag=f"p:{detail.id}")
         if is_htmx(request):
             return render(request, "storefront/catalog/_buybox.html", detail=detail, selection=selection)
         _node, trail = await services.category(category_id=detail.category_id)

@@ -11,7 +11,7 @@ from typing import Any
 from app.catalog.errors import CategoryNotFound, ProductNotFound, ShopNotFound
 from app.catalog.skus import SkuView, parse_specs
 from app.catalog.tables import BrowseHistory, Category, Favorite, Product
-from app.core import clock
+from app.core import changes, clock
 from app.core.db import fetch, fetchrow
 from app.core.i18n import N_
 from app.core.principal import Principal
@@ -41,7 +41,8 @@ TREE_TTL = 60.0
 
 async def category_tree() -> tuple[list[CategoryNode], dict[int, CategoryNode]]:
     """Visible categories as a tree (roots, by id). Config data read on every page, so kept for a minute per
-    process; an admin edit shows within TREE_TTL seconds."""
+    process; an admin edit shows at once while the change feed is live (it drops this copy), else within
+    TREE_TTL seconds."""
     global _tree_cache
     if _tree_cache and time.monotonic() - _tree_cache[0] < TREE_TTL:
         return _tree_cache[1], _tree_cache[2]
@@ -137,9 +138,19 @@ DETAIL_CACHE_ENTRIES = 4096
 
 
 async def product_detail(*, product_id: int, viewer: Principal | None, cached: bool = False) -> ProductDetail:
-    """cached=True (the storefront): one small query checks the product's status, its shop's status and
-    updated_at (which every product or SKU change moves, see refresh_product_summaries); when they match the
-    per-process copy, that copy answers. So a suspended shop or a new price shows at once, in every process."""
+    """cached=True (the storefront): a per-process copy answers. While the change feed (app/core/changes.py) is
+    live, a change of the product, its SKUs, images, shop or category drops the copy at once in every process;
+    when it is not, one small query compares the product's status, its shop's status and updated_at (which every
+    product or SKU change moves, see refresh_product_summaries) with the copy's."""
+    if cached and changes.live():
+        hit = _detail_cache.get(product_id)
+        if hit:
+            return hit[1]
+        mark = changes.sequence()
+        detail = await _load_detail(product_id=product_id, viewer=viewer)
+        if detail.visible_to_shoppers and changes.untouched_since(mark, f"p:{product_id}"):
+            _keep_detail(detail)
+        return detail
     if cached:
         mark = await fetchrow(
             "SELECT p.status, s.status AS shop_status, p.updated_at FROM product p JOIN shop s ON s.id = p.shop "
@@ -151,11 +162,26 @@ async def product_detail(*, product_id: int, viewer: Principal | None, cached: b
             return hit[1]
     detail = await _load_detail(product_id=product_id, viewer=viewer)
     if cached and detail.visible_to_shoppers:
-        _detail_cache.pop(product_id, None)
-        _detail_cache[product_id] = ((detail.status, detail.shop_status, detail.updated_at), detail)
-        while len(_detail_cache) > DETAIL_CACHE_ENTRIES:
-            _detail_cache.pop(next(iter(_detail_cache)))
+        _keep_detail(detail)
     return detail
+
+
+def _keep_detail(detail: ProductDetail) -> None:
+    _detail_cache.pop(detail.id, None)
+    _detail_cache[detail.id] = ((detail.status, detail.shop_status, detail.updated_at), detail)
+    while len(_detail_cache) > DETAIL_CACHE_ENTRIES:
+        _detail_cache.pop(next(iter(_detail_cache)))
+
+
+def _on_change(tag: str) -> None:
+    if tag == changes.ALL:  # a shop, a category or many products changed
+        _detail_cache.clear()
+        forget_category_tree()
+    elif tag.startswith("p:"):
+        _detail_cache.pop(int(tag[2:]), None)
+
+
+changes.subscribe(_on_change)
 
 
 def forget_cached_details() -> None:

@@ -31,8 +31,10 @@ async def clean_tables(pool: None) -> AsyncIterator[None]:
     from app.catalog.search._keywords import forget_hot_searches
     from app.catalog.search._search import forget_cached_results
     from app.catalog.services import forget_cached_details, forget_category_tree
+    from app.core import changes
     from app.web.fragments import forget_fragments
 
+    changes.changed(changes.ALL)  # what subscribed to the change feed (the page cache) drops everything
     forget_category_tree()  # per-process caches of public data must not outlive the rows they were read from
     forget_cached_results()
     forget_cached_details()

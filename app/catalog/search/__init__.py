@@ -15,9 +15,12 @@ refresh_terms(max_age_seconds=600) from the worker's sweep; warm_up() at start-u
 from app.catalog.search._index import refresh_terms, reindex_products
 from app.catalog.search._keywords import (
     clear_history,
+    enable_batched_log,
+    flush_search_log,
     forget_hot_searches,
     history,
     hot_searches,
+    log_search_later,
     record_search,
     suggest,
 )
@@ -44,10 +47,13 @@ __all__ = [
     "build_sql",
     "clear_history",
     "did_you_mean",
+    "enable_batched_log",
+    "flush_search_log",
     "forget_cached_results",
     "forget_hot_searches",
     "history",
     "hot_searches",
+    "log_search_later",
     "normalize",
     "parse_query",
     "record_search",

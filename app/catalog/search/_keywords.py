@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from app.catalog.search._text import is_pinyin_like, normalize, normalize_keyword
 from app.core import clock
@@ -15,6 +17,14 @@ HOT_TTL = 60.0
 MAX_PREFIX = 32
 
 _hot_cache: dict[int, tuple[float, list[str]]] = {}
+
+# Anonymous searches are written in batches once a second when the app runs (enable_batched_log): a search
+# then costs no database round trip, at the price of losing at most a second of log if the process is killed.
+LOG_FLUSH_SECONDS = 1.0
+_batched = False
+_log_buffer: list[tuple[str, str, int, datetime]] = []
+_flush_task: asyncio.Task[None] | None = None
+log = logging.getLogger("jishi.search")
 
 
 def _like_prefix(text: str) -> str:
@@ -51,6 +61,9 @@ async def record_search(*, keyword: str, user_id: int | None, visitor: str, resu
     if not keyword:
         return
     now = clock.now()
+    if user_id is None and _batched:
+        log_search_later(keyword=keyword, visitor=visitor, results=results)
+        return
     await fetch(
         'INSERT INTO search_log (keyword, "user", visitor, results, created_at) VALUES ({}, {}, {}, {}, {})',
         keyword,
@@ -119,3 +132,44 @@ async def hot_searches(limit: int = 10) -> list[str]:
 def forget_hot_searches() -> None:
     """Drop the per-process cache (tests; or after moderating a keyword)."""
     _hot_cache.clear()
+
+
+def enable_batched_log(on: bool = True) -> None:
+    global _batched
+    _batched = on
+
+
+def log_search_later(*, keyword: str, visitor: str, results: int) -> None:
+    """An anonymous search into the next batch (no await: also usable from the page cache's hit path)."""
+    global _flush_task
+    keyword = normalize_keyword(keyword)
+    if not keyword:
+        return
+    _log_buffer.append((keyword, (visitor or "")[:64], max(0, int(results)), clock.now()))
+    if _flush_task is None or _flush_task.done():
+        _flush_task = asyncio.get_running_loop().create_task(_flush_soon())
+
+
+async def _flush_soon() -> None:
+    await asyncio.sleep(LOG_FLUSH_SECONDS)
+    await flush_search_log()
+
+
+async def flush_search_log() -> None:
+    """Write the buffered searches in one statement (also called at shutdown)."""
+    if not _log_buffer:
+        return
+    batch = list(_log_buffer)
+    _log_buffer.clear()
+    try:
+        await fetch(
+            'INSERT INTO search_log (keyword, "user", visitor, results, created_at) '
+            "SELECT k, NULL, v, r, t "
+            "FROM unnest({}::text[], {}::text[], {}::int[], {}::timestamptz[]) AS b(k, v, r, t)",
+            [b[0] for b in batch],
+            [b[1] for b in batch],
+            [b[2] for b in batch],
+            [b[3] for b in batch],
+        )
+    except Exception:
+        log.exception("could not write %d searches to the search log", len(batch))
