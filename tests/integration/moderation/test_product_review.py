@@ -193,3 +193,18 @@ async def test_buyers_sellers_and_other_staff_get_403_on_review_and_word_routes(
             r = await (client.get(path) if method == "GET" else post_form(client, path, {"reason": "x"}))
             assert r.status_code == 403, (user, method, path, r.status_code)
     assert (await Product.select(Product.status).where(Product.id == pid).first())["status"] == "pending_review"
+
+
+async def test_the_demo_loader_fills_the_queue_once_with_diffs_and_a_word_list():
+    from app.moderation.demo import load_demo
+
+    ids = [await make_product(title=f"演示商品{i}") for i in range(3)]
+    await load_demo()
+    await load_demo()
+    queue = await review_services.review_queue()
+    assert sorted(i.id for i in queue.items) == sorted(ids)
+    assert sum(not i.is_new for i in queue.items) == 2
+    changed = await review_services.review_detail(product_id=ids[0])
+    assert {f.name for f in changed.diff.fields} == {"title", "subtitle"} and changed.diff.description_changed
+    assert changed.flagged == ["最便宜"]
+    assert await SensitiveWord.count() == 11 and await ProductRevision.count() == 2
