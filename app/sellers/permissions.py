@@ -36,6 +36,10 @@ def has_permission(role: str, permission: str) -> bool:
     return role in PERMISSIONS[permission]
 
 
+def permissions_of(role: str) -> frozenset[str]:
+    return frozenset(name for name, roles in PERMISSIONS.items() if role in roles)
+
+
 def requires_shop_permission(permission: str):
     if permission not in PERMISSIONS:
         raise KeyError(permission)
@@ -46,4 +50,10 @@ def requires_shop_permission(permission: str):
             raise PermissionDeniedException()
 
     guard.__name__ = f"requires_shop_permission_{permission.replace('.', '_')}"
+    guard.permission = permission  # type: ignore[attr-defined]  # read by the role x route test matrix
     return guard
+
+
+def permission_of(guard: object) -> str | None:
+    """The permission a guard made by requires_shop_permission() checks (None for any other guard)."""
+    return getattr(guard, "permission", None)

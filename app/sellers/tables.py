@@ -48,3 +48,23 @@ class ShopCategoryGrant(Table, tablename="shop_category_grant"):
     created_at = Timestamptz(default=TimestamptzNow())
 
     unique_shop_category = Unique([shop, category])
+
+
+class ShopSection(Table, tablename="shop_section"):
+    """店铺分类: the shop's own grouping of its products, shown as tabs on its shop page."""
+
+    shop = ForeignKey(references=Shop, null=False, on_delete=OnDelete.cascade, index=True)
+    name = Varchar(length=20)
+    position = Integer(default=0)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+    unique_shop_name = Unique([shop, name])
+
+
+class ProductShopSection(Table, tablename="product_shop_section"):
+    """A product of the shop placed in one of its sections (a product may be in several)."""
+
+    section = ForeignKey(references=ShopSection, null=False, on_delete=OnDelete.cascade, index=True)
+    product = Integer(index=True)  # catalog.product.id (catalog depends on sellers, not the reverse)
+
+    unique_section_product = Unique([section, product])
