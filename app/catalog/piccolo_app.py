@@ -11,6 +11,7 @@ from app.catalog.tables import (
     ProductImage,
     SearchHistory,
     SearchLog,
+    ShopImage,
     Sku,
 )
 
@@ -19,7 +20,18 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 APP_CONFIG = AppConfig(
     app_name="catalog",
     migrations_folder_path=str(ROOT / "migrations" / "catalog"),
-    table_classes=[Category, Brand, Product, Sku, ProductImage, Favorite, BrowseHistory, SearchLog, SearchHistory],
+    table_classes=[
+        Category,
+        Brand,
+        Product,
+        Sku,
+        ProductImage,
+        ShopImage,
+        Favorite,
+        BrowseHistory,
+        SearchLog,
+        SearchHistory,
+    ],
     migration_dependencies=["app.accounts.piccolo_app", "app.sellers.piccolo_app"],
     commands=[],
 )

@@ -67,6 +67,9 @@ class Product(Table, tablename="product"):
     updated_at = Timestamptz(default=TimestamptzNow())
     review_note = Varchar(length=500, default="")  # the moderator's reason when rejected
     low_stock_threshold = Integer(default=10)  # 库存预警: a SKU at or below it is "low stock"
+    # the content fingerprint (app.catalog.merchant) when an approved product was delisted: relisting it
+    # unchanged goes straight back on sale, a changed one goes to review
+    approved_digest = Varchar(length=64, default="")
 
     valid_status = Check("status IN ('draft', 'pending_review', 'active', 'rejected', 'delisted')")
     valid_prices = Check("price_min_fen >= 0 AND price_max_fen >= price_min_fen")
@@ -96,6 +99,20 @@ class ProductImage(Table, tablename="product_image"):
     key = Varchar(length=128)
     width = Integer()
     height = Integer()
+
+
+class ShopImage(Table, tablename="shop_image"):
+    """图片空间: every image a shop uploaded (product images name them by key), reusable across its products."""
+
+    shop = ForeignKey(references=Shop, null=False, on_delete=OnDelete.cascade, index=True)
+    key = Varchar(length=128)
+    width = Integer()
+    height = Integer()
+    bytes = Integer(default=0)  # of the uploaded file
+    filename = Varchar(length=200, default="")
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+    unique_shop_key = Unique([shop, key])
 
 
 class Favorite(Table, tablename="favorite"):
