@@ -39,7 +39,6 @@ PRODUCT_PICKER_LIMIT = 200
 
 SECTION_NOT_FOUND = N_("This shop category does not exist.")
 PRODUCT_NOT_FOUND = N_("This product does not exist in your shop.")
-BLOCKED_WORDS = N_("This text contains words that are not allowed: %(words)s.")
 
 
 @dataclass
