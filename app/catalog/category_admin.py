@@ -43,7 +43,7 @@ def parse_commission_percent(text: str) -> int:
             {"commission": N_("Enter the commission rate as a percentage, e.g. 5 or 2.5.")}
         ) from None
     if not value.is_finite() or value < 0 or value > 100:
-        raise ValidationFailed({"commission": N_("The commission rate must be between 0 and 100 %.")})
+        raise ValidationFailed({"commission": N_("The commission rate must be between 0 and 100 percent.")})
     if value != value.quantize(Decimal("0.01")):
         raise ValidationFailed({"commission": N_("Use at most 2 decimals for the commission rate.")})
     return int(value * 100)
