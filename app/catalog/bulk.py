@@ -183,9 +183,12 @@ async def export_products(*, shop_id: int, fmt: str) -> bytes:
         by_product.setdefault(s["product"], []).append(s)
     rows = []
     for p in products:
+        specs = json.loads(p["specs"]) if isinstance(p["specs"], str) else p["specs"] or []
+        order = [s["name"] for s in specs if isinstance(s, dict)]
         for s in by_product.get(p["id"], []):
             values = s["spec_values"]
             values = json.loads(values) if isinstance(values, str) else values or {}
+            values = {k: values[k] for k in [*order, *sorted(values)] if k in values}  # the product's spec order
             rows.append(
                 [
                     f"P{p['id']}",
