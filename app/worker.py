@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from app.catalog.search import refresh_terms
 from app.core import ratelimit
+from app.onboarding.documents import sweep_documents
 from app.web.session import PostgresStore
 
 log = logging.getLogger("jishi.worker")
@@ -18,6 +19,7 @@ SWEEPS: list[tuple[str, Callable[[], Awaitable[object]]]] = [
     ("expired sessions", PostgresStore().sweep),
     ("expired rate-limit counters", ratelimit.sweep),
     ("search suggestions", lambda: refresh_terms(max_age_seconds=600)),
+    ("qualification documents: expiry warnings and lapses", sweep_documents),
 ]
 
 

@@ -45,13 +45,17 @@ def check_credit_code(raw: str) -> str:
     bad = sorted({c for c in code if c not in USCC_CHARS})
     if bad:
         raise CodeInvalid(
-            N_("A unified social credit code uses digits and capital letters except I, O, S, V and Z (found %(chars)s)."),
+            N_(
+                "A unified social credit code uses digits and capital letters except I, O, S, V and Z (found %(chars)s)."  # noqa: E501
+            ),
             chars=", ".join(bad),
         )
     if not code[2:8].isdigit():
         raise CodeInvalid(N_("Characters 3 to 8 of a unified social credit code are digits (the region code)."))
     if uscc_check_char(code[:17]) != code[17]:
-        raise CodeInvalid(N_("This unified social credit code is not valid: its last character does not match. Check for a typo."))
+        raise CodeInvalid(
+            N_("This unified social credit code is not valid: its last character does not match. Check for a typo.")
+        )
     return code
 
 
@@ -75,7 +79,9 @@ def check_id_number(raw: str, *, today: date | None = None) -> str:
     if born.year < 1900 or born > today:
         raise CodeInvalid(N_("Characters 7 to 14 of the identity card number are not a valid birth date."))
     if id_check_char(code[:17]) != code[17]:
-        raise CodeInvalid(N_("This identity card number is not valid: its last character does not match. Check for a typo."))
+        raise CodeInvalid(
+            N_("This identity card number is not valid: its last character does not match. Check for a typo.")
+        )
     age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
     if age < ADULT_AGE:
         raise CodeInvalid(N_("The holder of a personal shop must be at least 18 years old."))

@@ -1,8 +1,8 @@
 """The application's life as a table of allowed transitions (pure; the services consult it before writing).
 
-    draft ──submit──▶ submitted ──approve──▶ approved
-                          │ ──reject───▶ rejected      (the applicant may start a new application)
-                          └ ──ask_info─▶ needs_info ──resubmit──▶ submitted
+draft ──submit──▶ submitted ──approve──▶ approved
+                      │ ──reject───▶ rejected      (the applicant may start a new application)
+                      └ ──ask_info─▶ needs_info ──resubmit──▶ submitted
 """
 
 from __future__ import annotations

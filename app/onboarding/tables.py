@@ -2,7 +2,7 @@
 owes. Money in fen, times UTC. An application keeps what the applicant typed even when it is not valid yet
 (the wizard saves every step as a draft); the rules are checked when a step is saved and again on submit."""
 
-from piccolo.columns import JSONB, BigInt, Boolean, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSONB, BigInt, Boolean, Date, ForeignKey, Integer, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.constraints import Check, Unique
