@@ -75,7 +75,12 @@ async def fill_wizard(
     r = await post_form(
         client,
         "/seller/apply/step/company",
-        {"company_name": "福州好物有限公司", "credit_code": code, "contact_name": "王芳", "contact_phone": "13912345678"},
+        {
+            "company_name": "福州好物有限公司",
+            "credit_code": code,
+            "contact_name": "王芳",
+            "contact_phone": "13912345678",
+        },
     )
     assert r.status_code == 303, r.text[:2000]
     r = await post_form(

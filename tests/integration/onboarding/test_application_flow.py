@@ -336,7 +336,9 @@ async def test_admin_edits_fee_rules_and_exam(client):
     )
     assert r.status_code == 422 and 'value="abc"' in r.text
     r = await post_form(
-        client, "/admin/sellers/fees", {"shop_type": "flagship", "category": "0", "deposit": "50000", "annual_fee": "6000"}
+        client,
+        "/admin/sellers/fees",
+        {"shop_type": "flagship", "category": "0", "deposit": "50000", "annual_fee": "6000"},
     )
     assert r.status_code == 303
     rule = await fetchrow("SELECT deposit_fen, annual_fee_fen FROM fee_rule WHERE shop_type = 'flagship'")
