@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -316,7 +316,7 @@ class ShopSettingsSellerController(Controller):
 
     # ------------------------------------------------------------ preview and publish
     @get(["/preview", "/preview/t/{section_id:int}"], name="seller:shop-preview")
-    async def preview(self, request: Request, section_id: FromPath[int | None] = None) -> Any:
+    async def preview(self, request: Request, section_id: FromPath[int | None] = None) -> Template | Response[str]:
         shop = request.state.shop
         try:
             header = await catalog_services.shop_header(shop_id=shop.shop_id)
