@@ -115,11 +115,11 @@ class SellerProductController(Controller):
 
     @post("/matrix", name="seller:product-matrix", guards=[requires_shop_permission("products.edit")])
     async def matrix(self, request: Request) -> Template:
-        """The specs and SKU table rebuilt from the posted form (htmx), nothing saved."""
+        """The SKU table rebuilt from the posted specs and rows (htmx), nothing saved."""
         fields = _fields(await request.form())
         form = _apply_fill(merchant.parse_form(fields), fields)
         return Template(
-            template_name="seller/catalog/_variants.html",
+            template_name="seller/catalog/_matrix.html",
             context={"form": form, "errors": {}, "can_price": _can(request, "prices.edit")},
             headers={"Vary": "HX-Request"},
         )

@@ -84,9 +84,9 @@ class ProductForm:
         return [(s.name.strip(), s.values) for s in self.specs if s.name.strip() and s.values]
 
     def spec_slots(self) -> list[SpecInput]:
-        """The specs typed so far plus one blank row to add another (up to MAX_SPECS)."""
+        """The specs typed so far, then blank rows up to MAX_SPECS (to add another without JavaScript)."""
         filled = [s for s in self.specs if s.name.strip() or s.values_text.strip()]
-        return [*filled, SpecInput()] if len(filled) < MAX_SPECS else filled
+        return filled + [SpecInput() for _ in range(MAX_SPECS - len(filled))]
 
 
 def split_values(text: str) -> list[str]:
