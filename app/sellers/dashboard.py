@@ -1,12 +1,13 @@
 """The seller dashboard's numbers. Orders, shipments and reviews do not exist yet: their cards say so rather
-than show a number. Product counts come from one small query here (app/catalog/seller_services.py, when it
-lands, offers the same counts; switch to it then)."""
+than show a number. Product counts come from the catalog's seller services (the same as the product list's
+tabs)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.catalog import seller_services
 from app.core.db import fetchrow
 
 
@@ -21,7 +22,7 @@ class ShopState:
 class ProductCounts:
     on_sale: int
     pending_review: int
-    low_stock: int  # active products with a SKU at or below the product's threshold (库存预警)
+    low_stock: int  # products with a SKU at or below the product's threshold (库存预警)
 
 
 async def shop_state(*, shop_id: int) -> ShopState:
@@ -31,13 +32,9 @@ async def shop_state(*, shop_id: int) -> ShopState:
 
 
 async def product_counts(*, shop_id: int) -> ProductCounts:
-    row = await fetchrow(
-        "SELECT count(*) FILTER (WHERE p.status = 'active') AS on_sale, "
-        "count(*) FILTER (WHERE p.status = 'pending_review') AS pending_review, "
-        "count(*) FILTER (WHERE p.status = 'active' AND EXISTS (SELECT 1 FROM sku k WHERE k.product = p.id "
-        "AND k.stock <= p.low_stock_threshold)) AS low_stock "
-        "FROM product p WHERE p.shop = {}",
-        shop_id,
+    per_status = await seller_services.product_counts(shop_id)
+    return ProductCounts(
+        on_sale=per_status.get("active", 0),
+        pending_review=per_status.get("pending_review", 0),
+        low_stock=await seller_services.low_stock_count(shop_id),
     )
-    assert row is not None
-    return ProductCounts(row["on_sale"], row["pending_review"], row["low_stock"])

@@ -15,8 +15,8 @@ async def test_counts_products_on_sale_waiting_for_review_and_low_on_stock(clien
     shop = await make_shop()
     low = await make_product(shop=shop, skus=[{"price_fen": 100, "stock": 3}])
     await make_product(shop=shop, skus=[{"price_fen": 100, "stock": 50}])
-    await make_product(shop=shop, status="pending_review")
-    await make_product(shop=shop, status="draft", skus=[{"price_fen": 100, "stock": 0}])
+    await make_product(shop=shop, status="pending_review", skus=[{"price_fen": 100, "stock": 50}])
+    await make_product(shop=shop, status="draft", skus=[{"price_fen": 100, "stock": 60}])
     await login(client, shop.owner)
     page = await client.get("/seller/", headers=EN)
     assert page.status_code == 200
