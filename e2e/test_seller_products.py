@@ -117,3 +117,15 @@ def test_a_missing_price_keeps_everything_typed(desktop) -> None:
     expect(page.locator("#sku-1-code")).to_have_value("BLUE-1")
     expect(page.locator("#f-description")).to_have_value("<p>Soft cotton</p>")
     assert page.locator("#f-category_id").input_value() != ""
+
+
+def test_the_product_pages_fit_a_phone(phone) -> None:
+    page = phone("zh_CN")
+    log_in(page, *DEMO_SELLER, next="/seller/products/new")
+    page.wait_for_url(re.compile(r"/seller/products/new"))
+    _spec(page, 0, "颜色", "红, 蓝")
+    expect(page.locator(".sku-row")).to_have_count(2)
+    for url in ("/seller/products/new", "/seller/products/?tab=all", "/seller/images/", "/seller/products/import"):
+        if url != "/seller/products/new":
+            page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, f"{url} scrolls sideways"

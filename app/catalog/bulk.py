@@ -21,6 +21,7 @@ from app.catalog.merchant._form import (
     ProductInvalid,
     SkuRow,
     SpecInput,
+    ordered,
     validate,
 )
 from app.catalog.merchant._products import check_references, insert_product, screen_fields
@@ -188,7 +189,7 @@ async def export_products(*, shop_id: int, fmt: str) -> bytes:
         for s in by_product.get(p["id"], []):
             values = s["spec_values"]
             values = json.loads(values) if isinstance(values, str) else values or {}
-            values = {k: values[k] for k in [*order, *sorted(values)] if k in values}  # the product's spec order
+            values = ordered(values, order)
             rows.append(
                 [
                     f"P{p['id']}",

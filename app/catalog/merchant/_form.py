@@ -187,6 +187,11 @@ def parse_form(fields: Mapping[str, Sequence[str]]) -> ProductForm:
     return replace(form, rows=build_matrix(named, posted))
 
 
+def ordered(spec_values: Mapping[str, str], names: Sequence[str]) -> dict[str, str]:
+    """Spec values in the product's spec order (JSONB keeps keys in its own order)."""
+    return {k: spec_values[k] for k in [*names, *sorted(spec_values)] if k in spec_values}
+
+
 def move_image(images: Sequence[str], index: int, step: int) -> list[str]:
     out = list(images)
     target = index + step
@@ -334,6 +339,7 @@ def form_from_product(
 ) -> ProductForm:
     """The editor filled from stored rows (prices back in yuan)."""
     specs = product.get("specs") or []
+    order = [s["name"] for s in specs if isinstance(s, dict)]
     return ProductForm(
         title=product["title"],
         subtitle=product["subtitle"],
@@ -344,7 +350,7 @@ def form_from_product(
         specs=[SpecInput(s["name"], ", ".join(s["values"])) for s in specs if isinstance(s, dict)],
         rows=[
             SkuRow(
-                dict(s["spec_values"] or {}),
+                ordered(s["spec_values"] or {}, order),
                 id=str(s["id"]),
                 price=plain_yuan(s["price_fen"]),
                 list_price=plain_yuan(s["list_price_fen"]) if s["list_price_fen"] is not None else "",

@@ -17,7 +17,14 @@ import nh3
 
 from app.catalog import search
 from app.catalog.errors import ProductNotFound
-from app.catalog.merchant._form import ProductData, ProductForm, ProductInvalid, form_from_product, validate
+from app.catalog.merchant._form import (
+    ProductData,
+    ProductForm,
+    ProductInvalid,
+    form_from_product,
+    ordered,
+    validate,
+)
 from app.catalog.merchant._library import image_refs
 from app.catalog.richtext import sanitize_description
 from app.catalog.services import category_tree, refresh_product_summaries
@@ -548,14 +555,18 @@ class StockSheet:
 
 async def stock_sheet(*, shop_id: int, product_id: int) -> StockSheet:
     row = await fetchrow(
-        "SELECT id, title, status, low_stock_threshold FROM product WHERE id = {} AND shop = {}", product_id, shop_id
+        "SELECT id, title, status, low_stock_threshold, specs FROM product WHERE id = {} AND shop = {}",
+        product_id,
+        shop_id,
     )
     if row is None:
         raise ProductNotFound(N_("This product does not exist or is no longer sold."))
+    row = dict(row)
+    names = [s["name"] for s in _json(row.pop("specs")) or [] if isinstance(s, dict)]
     skus = await fetch(
         "SELECT id, code, spec_values, price_fen, stock FROM sku WHERE product = {} ORDER BY position, id", product_id
     )
-    return StockSheet(**row, skus=[{**s, "spec_values": _json(s["spec_values"]) or {}} for s in skus])
+    return StockSheet(**row, skus=[{**s, "spec_values": ordered(_json(s["spec_values"]) or {}, names)} for s in skus])
 
 
 async def update_stock(
