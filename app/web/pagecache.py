@@ -8,11 +8,15 @@ running the app. A visitor with a session cookie always reaches the app.
 
 Freshness: entries live `ttl` seconds at most; an entry tagged 'p:<id>' is dropped as soon as the change feed
 (app/core/changes.py) reports a change of that product, and while the feed is not live tagged pages are not
-kept. A page that must do something on every view (search records its keyword) passes `on_hit`, called with the
-visitor cookie and returning extra response headers."""
+kept. Identical requests arriving together are made once (the others wait for the first and share its
+answer), and an expired copy keeps being served for STALE_SECONDS while one request makes the new one, so a
+popular page never sends a burst of identical work to the app. A page that must do something on every view
+(search records its keyword) passes `on_hit`, called with the visitor's cookies and returning extra response
+headers."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -29,6 +33,8 @@ from app.core.i18n import DEFAULT_LOCALE, LOCALES, negotiate
 STATE_KEY = "page_cache"
 MAX_BYTES = 48 * 1024 * 1024
 MAX_ENTRIES = 20_000
+STALE_SECONDS = 10.0  # an expired copy is still served this long while one request makes the new one
+FOLLOW_SECONDS = 5.0  # how long a request waits for the identical request in flight before going to the app
 
 
 @dataclass(slots=True)
@@ -88,6 +94,7 @@ class PageCacheMiddleware:
         self.bypass_cookies = bypass_cookies
         self.entries: OrderedDict[tuple[Any, ...], Entry] = OrderedDict()
         self.by_tag: dict[str, set[tuple[Any, ...]]] = {}
+        self.inflight: dict[tuple[Any, ...], asyncio.Future[Entry | None]] = {}
         self.bytes = 0
         self.hits = 0
         self.misses = 0
@@ -153,17 +160,38 @@ class PageCacheMiddleware:
         entry = self.entries.get(key)
         now = time.monotonic()
         if entry is not None:
-            if entry.expires > now:
-                self.hits += 1
-                extra = entry.on_hit(cookies) if entry.on_hit else []
-                await send({"type": "http.response.start", "status": entry.status, "headers": entry.headers + extra})
-                await send({"type": "http.response.body", "body": entry.body, "more_body": False})
+            refreshing = key in self.inflight and entry.expires + STALE_SECONDS > now
+            if entry.expires > now or refreshing:
+                await self._replay(entry, cookies, send)
                 return
-            self._drop(key)
+        waiting = self.inflight.get(key)
+        if waiting is not None:  # the same page is being made right now: share it
+            try:
+                made = await asyncio.wait_for(asyncio.shield(waiting), FOLLOW_SECONDS)
+            except TimeoutError:
+                made = None
+            if made is not None:
+                await self._replay(made, cookies, send)
+                return
+            await self.app(scope, receive, send)
+            return
         self.misses += 1
-        await self._fill(key, scope, receive, send)
+        future: asyncio.Future[Entry | None] = asyncio.get_running_loop().create_future()
+        self.inflight[key] = future
+        made = None
+        try:
+            made = await self._fill(key, scope, receive, send)
+        finally:
+            del self.inflight[key]
+            future.set_result(made)
 
-    async def _fill(self, key: tuple[Any, ...], scope: Scope, receive: Receive, send: Send) -> None:
+    async def _replay(self, entry: Entry, cookies: dict[str, str], send: Send) -> None:
+        self.hits += 1
+        extra = entry.on_hit(cookies) if entry.on_hit else []
+        await send({"type": "http.response.start", "status": entry.status, "headers": entry.headers + extra})
+        await send({"type": "http.response.body", "body": entry.body, "more_body": False})
+
+    async def _fill(self, key: tuple[Any, ...], scope: Scope, receive: Receive, send: Send) -> Entry | None:
         start: dict[str, Any] = {}
         chunks: list[bytes] = []
         mark = changes.sequence()
@@ -179,18 +207,17 @@ class PageCacheMiddleware:
         await self.app(scope, receive, capture)
         directive: Directive | None = scope.get("state", {}).get(STATE_KEY)
         if directive is None or start.get("status") != 200 or directive.ttl <= 0:
-            return
+            return None
         if directive.tag and not (feed_live and changes.live() and changes.untouched_since(mark, directive.tag)):
-            return  # the feed was down, or this product changed while the page was being made
+            return None  # the feed was down, or this product changed while the page was being made
         kept = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"set-cookie"]
-        self._store(
-            key,
-            Entry(
-                expires=time.monotonic() + directive.ttl,
-                status=200,
-                headers=kept,
-                body=b"".join(chunks),
-                tag=directive.tag,
-                on_hit=directive.on_hit,
-            ),
+        entry = Entry(
+            expires=time.monotonic() + directive.ttl,
+            status=200,
+            headers=kept,
+            body=b"".join(chunks),
+            tag=directive.tag,
+            on_hit=directive.on_hit,
         )
+        self._store(key, entry)
+        return entry

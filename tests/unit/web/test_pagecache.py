@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -161,3 +162,30 @@ def test_untouched_since_remembers_which_tags_changed() -> None:
     assert changes.untouched_since(mark, "p:7") and not changes.untouched_since(mark, "p:8")
     changes.changed(changes.ALL)
     assert not changes.untouched_since(mark, "p:7")
+
+
+class SlowApp(CountingApp):
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await asyncio.sleep(0.05)
+        await super().__call__(scope, receive, send)
+
+
+async def test_identical_requests_arriving_together_are_made_once() -> None:
+    app = SlowApp(Directive(ttl=60))
+    cache = PageCacheMiddleware(app)
+    pages = await asyncio.gather(*(get(cache, scope("/")) for _ in range(5)))
+    assert app.calls == 1 and {p[2] for p in pages} == {b"call 1"}
+
+
+async def test_an_expired_copy_is_served_while_the_new_one_is_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = SlowApp(Directive(ttl=5))
+    cache = PageCacheMiddleware(app)
+    now = [1000.0]
+    monkeypatch.setattr(pagecache.time, "monotonic", lambda: now[0])
+    await get(cache, scope("/"))
+    now[0] += 6
+    refill = asyncio.create_task(get(cache, scope("/")))
+    await asyncio.sleep(0.01)
+    assert (await get(cache, scope("/")))[2] == b"call 1"  # stale, while the refill runs
+    assert (await refill)[2] == b"call 2"
+    assert (await get(cache, scope("/")))[2] == b"call 2"
