@@ -19,8 +19,12 @@ from app.accounts.services import register, set_platform_roles
 from app.accounts.tables import User
 from app.catalog.demo import IMAGE_POOL, load_catalog
 from app.catalog.search import refresh_terms
+from app.catalog.seller_demo import load_demo as load_grants
 from app.core.db import close_pool, start_pool
 from app.core.principal import Actor
+from app.moderation.demo import load_demo as load_review_queue
+from app.onboarding.demo import load_demo as load_onboarding
+from app.sellers.demo import load_demo as load_decoration
 from app.sellers.services import create_shop
 from app.sellers.tables import Shop
 
@@ -83,6 +87,9 @@ async def load(*, products: int = DEFAULT_PRODUCTS, seed: int = 2026, image_pool
     if await load_catalog(products=products, seed=seed, image_pool=image_pool):
         await refresh_terms()  # as-you-type suggestions from the new catalog, without waiting for the worker
         created = True
+    # each area's own demo rows, idempotent: category grants, shop decoration, a review queue, the seller exam
+    for load_area in (load_grants, load_decoration, load_review_queue, load_onboarding):
+        await load_area()
     return created
 
 
