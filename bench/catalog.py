@@ -188,6 +188,29 @@ def pick_search(base: str) -> tuple[str, int]:
     return best
 
 
+def signed_in_cookie(base: str) -> str:
+    """Log the demo buyer in (GET /login for the CSRF cookie and token, POST the form) and return the Cookie
+    header value a signed-in browser would send."""
+    import http.cookiejar
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(base + "/login", timeout=15) as response:
+        page = response.read().decode("utf-8", "replace")
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page)
+    if not token:
+        sys.exit("[bench] the login page has no CSRF token field; cannot sign the benchmark shopper in")
+    form = urllib.parse.urlencode(
+        {"identifier": "buyer@jishi.test", "password": "jishi-buyer-2026", "_csrf_token": token.group(1)}
+    ).encode()
+    with opener.open(base + "/login", data=form, timeout=15) as response:
+        response.read()
+    cookies = {c.name: c.value for c in jar}
+    if "sid" not in cookies:
+        sys.exit("[bench] signing the demo buyer (buyer@jishi.test) in failed: no session cookie")
+    return "; ".join(f"{k}={v}" for k, v in cookies.items())
+
+
 # ---------------------------------------------------------------- a phone's first visit to home
 class _Assets(HTMLParser):
     def __init__(self) -> None:
