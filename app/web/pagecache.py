@@ -35,6 +35,7 @@ MAX_BYTES = 48 * 1024 * 1024
 MAX_ENTRIES = 20_000
 STALE_SECONDS = 10.0  # an expired copy is still served this long while one request makes the new one
 FOLLOW_SECONDS = 5.0  # how long a request waits for the identical request in flight before going to the app
+_now = time.monotonic  # tests move this clock, never the event loop's
 
 
 @dataclass(slots=True)
@@ -158,7 +159,7 @@ class PageCacheMiddleware:
             b"hx-request" in headers,
         )
         entry = self.entries.get(key)
-        now = time.monotonic()
+        now = _now()
         if entry is not None:
             refreshing = key in self.inflight and entry.expires + STALE_SECONDS > now
             if entry.expires > now or refreshing:
@@ -212,7 +213,7 @@ class PageCacheMiddleware:
             return None  # the feed was down, or this product changed while the page was being made
         kept = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"set-cookie"]
         entry = Entry(
-            expires=time.monotonic() + directive.ttl,
+            expires=_now() + directive.ttl,
             status=200,
             headers=kept,
             body=b"".join(chunks),
