@@ -1,5 +1,6 @@
-"""Opening a shop: a person applies on a phone through the whole wizard, the platform approves on a desktop and
-confirms the fees, and the new owner reaches the Seller Center; plus the form-error path."""
+"""Opening a shop, the whole journey of the sellers issue: a person applies on a phone through the wizard, the
+platform approves on a desktop and confirms the fees, the new owner lists a product with two specs, a moderator
+approves it and a shopper finds it in search (zh_CN); plus the form-error path (en)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from playwright.sync_api import Page, expect
 
 from app.onboarding.demo import QUESTIONS
 from e2e.helpers import DEMO_ADMIN, log_in, submit, t
+from e2e.test_seller_products import _png, _spec
 
 ROOT = Path(__file__).resolve().parent.parent
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -53,7 +55,7 @@ def _answer(page: Page, *, right: bool) -> None:
         question.locator("input[type=radio]").nth(index).check()
 
 
-def test_apply_on_a_phone_approve_on_desktop_pay_and_reach_the_seller_center(phone, desktop, make_account) -> None:
+def test_apply_get_approved_list_a_product_and_a_shopper_finds_it(phone, desktop, make_account) -> None:
     locale = "zh_CN"
     account = make_account()
     shop_name = f"集市好物{uuid.uuid4().hex[:6]}"
@@ -125,6 +127,46 @@ def test_apply_on_a_phone_approve_on_desktop_pay_and_reach_the_seller_center(pho
     expect(page.locator("#notifications")).to_contain_text(t("Your shop is open", locale))
     page.goto("/seller/")
     expect(page.locator(".console-bar__context")).to_have_text(shop_name)
+
+    # the owner lists a product with two specs (颜色 × 尺码) in a category the shop applied for
+    title = f"{shop_name} 纯棉T恤"
+    owner = desktop(locale)
+    log_in(owner, account.identifier, account.password, next="/seller/products/new")
+    owner.wait_for_url(re.compile(r"/seller/products/new"))
+    owner.locator("#f-title").fill(title)
+    owner.locator("#f-category_id").select_option(index=1)
+    _spec(owner, 0, "颜色", "白, 黑")
+    expect(owner.locator(".sku-row")).to_have_count(2)
+    _spec(owner, 1, "尺码", "M, L")
+    expect(owner.locator(".sku-row")).to_have_count(4)
+    owner.locator("#fill-price").fill("59")
+    owner.locator("#fill-stock").fill("30")
+    owner.get_by_role("button", name=t("Fill all rows", locale)).click()
+    expect(owner.locator("#sku-3-price")).to_have_value("59")
+    owner.locator("#f-upload").set_input_files([{"name": "tee.png", "mimeType": "image/png", "buffer": _png()}])
+    submit(owner, owner.get_by_role("button", name=t("Save and submit for review", locale)))
+    expect(owner.locator("h1 .badge")).to_have_text(t("Pending review", locale))
+    product_id = int(re.search(r"/seller/products/(\d+)$", owner.url).group(1))  # type: ignore[union-attr]
+
+    # a moderator approves it
+    admin.goto("/admin/products/review/")
+    admin.locator(f"#review-{product_id}").get_by_role("link", name=title).click()
+    admin.wait_for_url(re.compile(rf"/admin/products/review/{product_id}$"))
+    expect(admin.locator("#diff-new")).to_be_visible()  # never approved before: a new product
+    submit(admin, admin.locator("#approve-form button[type=submit]"))
+    expect(admin.locator(".flashes")).to_contain_text(t("Approved: the product is now on sale.", locale))
+
+    # a shopper on a phone finds it by searching, opens it and picks a SKU
+    shopper = phone(locale)
+    shopper.goto("/")
+    shopper.locator("form.searchbox input[name=q]").fill(title)
+    submit(shopper, shopper.locator("form.searchbox button[type=submit]"))
+    card = shopper.locator("#results .pcard__title", has_text=title)
+    expect(card).to_be_visible()
+    submit(shopper, card)
+    expect(shopper).to_have_url(re.compile(rf"/p/{product_id}"))
+    expect(shopper.locator("h1")).to_contain_text(title)
+    expect(shopper.locator("body")).to_contain_text("59.00")
 
 
 def test_a_bad_credit_code_is_explained_and_nothing_typed_is_lost(phone, make_account) -> None:
