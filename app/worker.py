@@ -8,7 +8,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from app.catalog.search import refresh_terms
+from app.catalog.search import refresh_terms, rollup_searches
 from app.core import ratelimit
 from app.onboarding.documents import sweep_documents
 from app.web.session import PostgresStore
@@ -18,6 +18,7 @@ log = logging.getLogger("jishi.worker")
 SWEEPS: list[tuple[str, Callable[[], Awaitable[object]]]] = [
     ("expired sessions", PostgresStore().sweep),
     ("expired rate-limit counters", ratelimit.sweep),
+    ("search keyword rollup", rollup_searches),
     ("search suggestions", lambda: refresh_terms(max_age_seconds=600)),
     ("qualification documents: expiry warnings and lapses", sweep_documents),
 ]

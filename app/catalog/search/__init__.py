@@ -22,6 +22,7 @@ from app.catalog.search._keywords import (
     hot_searches,
     log_search_later,
     record_search,
+    rollup_searches,
     suggest,
 )
 from app.catalog.search._query import SORTS, SearchQuery, parse_query
@@ -59,6 +60,7 @@ __all__ = [
     "record_search",
     "refresh_terms",
     "reindex_products",
+    "rollup_searches",
     "search",
     "segment",
     "suggest",

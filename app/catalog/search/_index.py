@@ -148,9 +148,10 @@ async def refresh_terms(*, max_age_seconds: float | None = None) -> int:
             _VISIBLE,
             MAX_TERMS,
         )
-        keywords = await fetch(
-            "SELECT keyword, count(*) AS n, max(results) AS results FROM search_log "
-            "WHERE results > 0 AND created_at > now() - make_interval(days => {}) AND char_length(keyword) >= 2 "
+        keywords = await fetch(  # from the daily rollup (rollup_searches), not the raw log
+            "SELECT keyword, sum(found_searches) AS n, max(max_results) AS results FROM search_keyword_day "
+            "WHERE found_searches > 0 AND day > (now() AT TIME ZONE 'UTC')::date - {}::int "
+            "AND char_length(keyword) >= 2 "
             "GROUP BY keyword ORDER BY n DESC, keyword LIMIT {}",
             KEYWORD_DAYS,
             MAX_KEYWORDS,

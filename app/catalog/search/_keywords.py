@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from app.catalog.search._text import is_pinyin_like, normalize, normalize_keyword
 from app.core import clock
@@ -111,19 +111,41 @@ async def clear_history(*, user_id: int, keyword: str | None = None) -> None:
         )
 
 
+# A searcher (s): the signed-in user, else the visitor id, else (no cookie) each search on its own
+_ROLLUP_SQL = (
+    "INSERT INTO search_keyword_day "
+    "(day, keyword, searches, searchers, found_searches, found_searchers, max_results, last_at) "
+    "SELECT (created_at AT TIME ZONE 'UTC')::date, keyword, count(*), count(DISTINCT s), "
+    "count(*) FILTER (WHERE results > 0), count(DISTINCT s) FILTER (WHERE results > 0), max(results), max(created_at) "
+    'FROM (SELECT *, CASE WHEN "user" IS NOT NULL THEN \'u\' || "user" '
+    "WHEN visitor <> '' THEN 'v' || visitor ELSE 'r' || id END AS s FROM search_log) AS l "
+    "WHERE created_at >= (now() AT TIME ZONE 'UTC')::date - {}::int "
+    "GROUP BY 1, 2 "
+    "ON CONFLICT (day, keyword) DO UPDATE SET searches = EXCLUDED.searches, searchers = EXCLUDED.searchers, "
+    "found_searches = EXCLUDED.found_searches, found_searchers = EXCLUDED.found_searchers, "
+    "max_results = EXCLUDED.max_results, last_at = EXCLUDED.last_at"
+)
+
+
+async def rollup_searches(*, days: int = 2) -> None:
+    """Roll the search log up into search_keyword_day for the last `days` UTC days (today included): searches
+    and distinct searchers per keyword, all and those that found something. Idempotent (each day is
+    recomputed whole), run by the worker's sweep."""
+    await fetch(_ROLLUP_SQL, max(0, days - 1))
+
+
 async def hot_searches(limit: int = 10) -> list[str]:
-    """The last week's most searched keywords that found something, counted once per searcher (a signed-in
-    user, else a visitor id) so one client cannot push a keyword up. Kept HOT_TTL seconds per process:
-    the same for everyone, so caching it is not request state."""
+    """The last week's most searched keywords that found something, counted once per searcher and day (a
+    signed-in user, else a visitor id) so one client cannot push a keyword up. Read from the daily rollup
+    (rollup_searches), never the raw log; kept HOT_TTL seconds per process: the same for everyone."""
     limit = max(1, min(limit, 50))
     cached = _hot_cache.get(limit)
     if cached and time.monotonic() - cached[0] < HOT_TTL:
         return cached[1]
     rows = await fetch(
-        "SELECT keyword FROM search_log WHERE created_at > {} AND results > 0 GROUP BY keyword "
-        'ORDER BY count(DISTINCT CASE WHEN "user" IS NOT NULL THEN \'u\' || "user" '
-        "WHEN visitor <> '' THEN 'v' || visitor ELSE 'r' || id END) DESC, max(created_at) DESC LIMIT {}",
-        clock.now() - timedelta(days=HOT_DAYS),
+        "SELECT keyword FROM search_keyword_day WHERE day > (now() AT TIME ZONE 'UTC')::date - {}::int "
+        "AND found_searchers > 0 GROUP BY keyword ORDER BY sum(found_searchers) DESC, max(last_at) DESC LIMIT {}",
+        HOT_DAYS,
         limit,
     )
     keywords = [r["keyword"] for r in rows]

@@ -336,6 +336,7 @@ async def test_suggest_completes_chinese_pinyin_and_initials_popular_keywords_fi
     for _ in range(3):
         await s.record_search(keyword="手机壳 硅胶", user_id=None, visitor="v1", results=1)
     await s.record_search(keyword="手术刀", user_id=None, visitor="v1", results=0)  # found nothing: never offered
+    await s.rollup_searches()  # the worker's sweep: suggestions read the daily rollup, not the raw log
     assert await s.refresh_terms() > 0
     assert await s.refresh_terms(max_age_seconds=600) == 0  # fresh: skipped
     assert (await s.suggest("手"))[:2] == ["手机壳 硅胶", "手机"]
@@ -385,11 +386,16 @@ async def test_hot_searches_count_searchers_in_the_last_week_and_skip_empty_sear
     await s.record_search(keyword="旧词", user_id=None, visitor="g", results=1)
     old = datetime.now(UTC) - timedelta(days=8)
     await SearchLog.update({SearchLog.created_at: old}).where(SearchLog.keyword == "旧词")
+    await s.rollup_searches(days=10)
     assert await s.hot_searches() == ["连衣裙", "手机", "刷榜词"]
     await s.record_search(keyword="新词", user_id=None, visitor="h", results=1)
+    await s.rollup_searches()
     assert "新词" not in await s.hot_searches()  # cached for a minute
     s.forget_hot_searches()
     assert "新词" in await s.hot_searches()
+    await s.rollup_searches()  # idempotent: running it again counts nothing twice
+    s.forget_hot_searches()
+    assert await s.hot_searches() == ["连衣裙", "手机", "新词", "刷榜词"]  # one searcher each: latest first
 
 
 async def test_search_term_rows_come_only_from_visible_products() -> None:
