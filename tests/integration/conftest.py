@@ -41,7 +41,8 @@ async def clean_tables(pool: None) -> AsyncIterator[None]:
     forget_fragments()
     forget_hot_searches()
 
-    names = sorted({t._meta.tablename for t in Finder().get_table_classes()} | {"search_term"})  # + raw-SQL tables
+    raw_sql_tables = {"search_term", "search_keyword_day"}
+    names = sorted({t._meta.tablename for t in Finder().get_table_classes()} | raw_sql_tables)
     await engine().run_ddl(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
 
 
