@@ -85,10 +85,8 @@ async def shop_page(
 
     async def results() -> dict[str, Any]:
         query = parse_query({**_params(request), "shop": [str(header.id)]})
-        if section_id is None:
-            result = await catalog_search.search(query, max_age=LISTING_CACHE_SECONDS)
-        else:
-            result = await shop_decoration.section_results(shop_id=header.id, section_id=section_id, query=query)
+        query.section_id = section_id
+        result = await catalog_search.search(query, max_age=LISTING_CACHE_SECONDS)
         return {"result": result, "shop": header, "locale": get_locale()}
 
     if view.preview:  # a draft: never cached, never shared

@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.catalog.images import store_image
-from app.catalog.search import ProductCard, SearchQuery, SearchResult, tsquery_literal
-from app.catalog.search._search import Facets
+from app.catalog.search import ProductCard
 from app.core.db import engine, fetch, fetchrow
 from app.core.errors import NotFound, ValidationFailed
 from app.core.i18n import N_
@@ -528,51 +527,3 @@ async def preview_view(*, shop_id: int) -> ShopView:
     )
     cards = [_card(json.loads(r["card"]) if isinstance(r["card"], str) else r["card"]) for r in rows]
     return ShopView(current, cards, preview=True)
-
-
-_SECTION_ORDER = {
-    "relevance": "p.sales_count DESC, p.id DESC",
-    "sales": "p.sales_count DESC, p.id DESC",
-    "price_asc": "p.price_min_fen ASC, p.id ASC",
-    "price_desc": "p.price_min_fen DESC, p.id DESC",
-    "newest": "p.created_at DESC, p.id DESC",
-    "rating": "(p.rating_sum::float8 / NULLIF(p.rating_count, 0)) DESC NULLS LAST, p.rating_count DESC, p.id DESC",
-}
-
-
-async def section_results(*, shop_id: int, section_id: int, query: SearchQuery) -> SearchResult:
-    """A section tab of the shop page: its visible products, with the shop page's search words, price and
-    stock filters, sorts and pages (no facets). Shaped like catalog.search's result for the same template."""
-    conds = [
-        "ps.section = {}",
-        "p.shop = {}",
-        "p.status = 'active'",
-        "s.status = 'active'",
-    ]
-    args: list[Any] = [section_id, shop_id]
-    if query.q:
-        literal = tsquery_literal(query.q)
-        if literal is None:
-            conds.append("false")
-        else:
-            conds.append("p.search_vector @@ {}::tsquery")
-            args.append(literal)
-    if query.price_min_fen is not None:
-        conds.append("p.price_min_fen >= {}")
-        args.append(query.price_min_fen)
-    if query.price_max_fen is not None:
-        conds.append("p.price_min_fen <= {}")
-        args.append(query.price_max_fen)
-    if query.in_stock:
-        conds.append("p.stock_total > 0")
-    where = " AND ".join(conds)
-    source = "product_shop_section ps JOIN product p ON p.id = ps.product JOIN shop s ON s.id = p.shop"
-    order = _SECTION_ORDER.get(query.sort, _SECTION_ORDER["sales"])
-    sql = (
-        f"SELECT (SELECT count(*) FROM {source} WHERE {where}) AS total, "
-        f"(SELECT json_agg(c.card) FROM (SELECT {_CARD_JSON} AS card FROM {source} WHERE {where} "
-        f"ORDER BY {order} LIMIT {{}} OFFSET {{}}) c) AS products"
-    )
-    row = await fetchrow(sql, *args, *args, query.per_page, query.offset) or {}
-    total = int(row.get("total") or 0)
-    return SearchResult(query=query, products=_cards(row.get("products")), total=total, facets=Facets())

@@ -26,6 +26,7 @@ class SearchQuery:
     price_min_fen: int | None = None
     price_max_fen: int | None = None
     shop_id: int | None = None
+    section_id: int | None = None  # a shop's own category (店铺分类): set by the shop page from its path
     brand_ids: list[int] = field(default_factory=list)
     in_stock: bool = False
     specs: dict[str, list[str]] = field(default_factory=dict)
@@ -42,6 +43,7 @@ class SearchQuery:
         return bool(
             self.category_id
             or self.shop_id
+            or self.section_id
             or self.brand_ids
             or self.in_stock
             or self.specs

@@ -114,7 +114,7 @@ CACHE_ENTRIES = 2048
 
 def _key(q: SearchQuery, facets: bool) -> tuple[Any, ...]:
     specs = tuple(sorted((name, tuple(sorted(values))) for name, values in q.specs.items()))
-    return (q.q, q.category_id, q.price_min_fen, q.price_max_fen, q.shop_id, tuple(sorted(q.brand_ids)),
+    return (q.q, q.category_id, q.price_min_fen, q.price_max_fen, q.shop_id, q.section_id, tuple(sorted(q.brand_ids)),
             q.in_stock, specs, q.sort, q.page, q.per_page, facets)  # fmt: skip
 
 

@@ -79,6 +79,9 @@ def _matching(query: SearchQuery, arg: _Args, *, brand: bool) -> tuple[str, str,
         conds.append(f"p.price_min_fen <= {arg(query.price_max_fen, '::bigint')}")
     if query.shop_id:
         conds.append(f"p.shop = {arg(query.shop_id, '::int')}")
+    if query.section_id:
+        section = arg(query.section_id, "::int")
+        conds.append(f"p.id IN (SELECT ps.product FROM product_shop_section ps WHERE ps.section = {section})")
     if query.in_stock:
         conds.append("p.stock_total > 0")
     if query.specs:

@@ -147,8 +147,10 @@ def test_build_sql_has_one_argument_per_placeholder_and_no_other_braces() -> Non
             "spec": ["颜色:红", "尺码:M"],
         }
     )
+    query.section_id = 6  # a shop's own category, set by the shop page
     for facets in (True, False):
         sql, args = build_sql(query, facets=facets)
+        assert "product_shop_section" in sql and 6 in args
         assert _placeholders(sql) == len(args)
         assert not re.search(r"\{(?!\})|(?<!\{)\}", sql), "a literal brace would break QueryString"
 
