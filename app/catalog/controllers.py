@@ -53,9 +53,9 @@ class CatalogStorefrontController(Controller):
         _node, trail = await services.category(category_id=detail.category_id)
         favorite = False
         if user is not None:
-            favorite = await services.is_favorite(user_id=user.id, product_id=product_id)
-            if detail.visible_to_shoppers:
-                await services.record_view(user_id=user.id, product_id=product_id)
+            favorite = await services.view_product(
+                user_id=user.id, product_id=product_id, record=detail.visible_to_shoppers
+            )
         # The public parts are the same for every visitor: rendered once per product version, language and
         # chosen specs (hidden products, seen only by their staff, are not kept).
         version = (detail.id, detail.updated_at)

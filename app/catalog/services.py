@@ -331,14 +331,22 @@ async def favorite_shops(*, user_id: int, limit: int = 100) -> list[dict[str, An
 
 
 # ---------------------------------------------------------------- browsing history (足迹)
-async def record_view(*, user_id: int, product_id: int) -> None:
-    await fetch(
-        'INSERT INTO browse_history ("user", product, viewed_at) VALUES ({}, {}, {}) '
-        'ON CONFLICT ("user", product) DO UPDATE SET viewed_at = EXCLUDED.viewed_at',
+async def view_product(*, user_id: int, product_id: int, record: bool) -> bool:
+    """A signed-in shopper opens a product page: record it in their browsing history (when `record`) and
+    return whether it is among their favourites, in one round trip."""
+    if not record:
+        return await is_favorite(user_id=user_id, product_id=product_id)
+    row = await fetchrow(
+        'WITH seen AS (INSERT INTO browse_history ("user", product, viewed_at) VALUES ({}, {}, {}) '
+        'ON CONFLICT ("user", product) DO UPDATE SET viewed_at = EXCLUDED.viewed_at) '
+        'SELECT EXISTS (SELECT 1 FROM favorite WHERE "user" = {} AND product = {}) AS favorite',
         user_id,
         product_id,
         clock.now(),
+        user_id,
+        product_id,
     )
+    return bool(row and row["favorite"])
 
 
 async def history(*, user_id: int, limit: int = HISTORY_LIMIT) -> list[dict[str, Any]]:
