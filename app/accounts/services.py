@@ -13,7 +13,7 @@ from app.accounts.errors import AccountBanned, LoginFailed, TooManyAttempts
 from app.accounts.forms import Identifier, parse_identifier, password_problem
 from app.accounts.tables import PlatformRole, User
 from app.config import get_settings
-from app.core import clock, ratelimit
+from app.core import changes, clock, ratelimit
 from app.core.db import engine, fetchrow
 from app.core.errors import NotFound, ValidationFailed
 from app.core.i18n import LOCALES, N_
@@ -149,8 +149,18 @@ async def authenticate(*, identifier: str, password: str, ip: str | None) -> Pri
     return principal
 
 
+PRINCIPAL_CACHE_ENTRIES = 10_000
+_principals: dict[int, Principal] = {}
+
+
 async def load_principal(user_id: int) -> Principal | None:
-    """The signed-in user with platform roles, in one query (runs on every signed-in request)."""
+    """The signed-in user with platform roles (runs on every signed-in request). While the change feed is live
+    (app/core/changes.py) a per-process copy answers: any change of the user row or their roles (a ban, a new
+    auth epoch, a new role) drops it at once in every process; otherwise one query."""
+    live = changes.live()
+    if live and (hit := _principals.get(user_id)) is not None:
+        return hit
+    mark = changes.sequence()
     row = await fetchrow(
         "SELECT u.id, u.display_name, u.email, u.phone, u.locale, u.status, u.auth_epoch, "
         'COALESCE((SELECT array_agg(r.role) FROM platform_role r WHERE r."user" = u.id), ARRAY[]::varchar[]) AS roles '
@@ -159,7 +169,7 @@ async def load_principal(user_id: int) -> Principal | None:
     )
     if row is None:
         return None
-    return Principal(
+    principal = Principal(
         id=row["id"],
         display_name=row["display_name"],
         email=row["email"],
@@ -169,6 +179,22 @@ async def load_principal(user_id: int) -> Principal | None:
         auth_epoch=row["auth_epoch"],
         platform_roles=frozenset(row["roles"]),
     )
+    tag = f"u:{user_id}"
+    if live and changes.live() and changes.untouched_since(mark, tag) and changes.untouched_since(mark, "u*"):
+        _principals[user_id] = principal
+        while len(_principals) > PRINCIPAL_CACHE_ENTRIES:
+            _principals.pop(next(iter(_principals)))
+    return principal
+
+
+def _on_change(tag: str) -> None:
+    if tag in (changes.ALL, "u*"):
+        _principals.clear()
+    elif tag.startswith("u:"):
+        _principals.pop(int(tag[2:]), None)
+
+
+changes.subscribe(_on_change)
 
 
 # ---------------------------------------------------------------- self-service

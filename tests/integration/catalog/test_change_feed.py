@@ -133,3 +133,17 @@ async def test_bulk_changes_send_one_notification_for_everything() -> None:
         assert got == ["*"]  # 60 new products: one notification that drops everything
     finally:
         await conn.close()
+
+
+async def test_a_ban_ends_a_cached_signed_in_user_at_once(feed: None, client: httpx.AsyncClient) -> None:
+    from app.accounts import services as accounts
+
+    user = await make_user()
+    await login(client, user)
+    assert "Log in to see your orders" not in (await client.get("/me", headers=EN)).text
+    assert user.id in accounts._principals  # the next request is answered without reading the user
+    before = changes.sequence()
+    await fetch("UPDATE app_user SET status = 'banned' WHERE id = {}", user.id)
+    await until(lambda: changes.sequence() > before)
+    assert user.id not in accounts._principals
+    assert "Log in to see your orders" in (await client.get("/me", headers=EN)).text  # signed out
