@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.catalog.images import store_image
-from app.catalog.search import ProductCard
+from app.catalog.search import CARD_JSON, ProductCard, card_from_row
 from app.core.db import engine, fetch, fetchrow
 from app.core.errors import NotFound, ValidationFailed
 from app.core.i18n import N_
@@ -456,38 +456,9 @@ async def assign_products(*, actor: Actor, shop_id: int, section_id: int, shown:
 
 
 # ---------------------------------------------------------------- the storefront's view
-_CARD_JSON = """json_build_object(
-  'id', p.id, 'title', p.title, 'subtitle', p.subtitle, 'shop_id', p.shop, 'shop_name', s.name,
-  'price_min_fen', p.price_min_fen, 'sales_count', p.sales_count, 'stock_total', p.stock_total,
-  'rating_sum', p.rating_sum, 'rating_count', p.rating_count,
-  'list_price_fen', (SELECT min(k.list_price_fen) FROM sku k WHERE k.product = p.id),
-  'cover', (SELECT json_build_object('key', i.key, 'width', i.width, 'height', i.height)
-            FROM product_image i WHERE i.product = p.id ORDER BY i.position, i.id LIMIT 1))"""
-
-
-def _card(row: dict[str, Any]) -> ProductCard:
-    cover = row.get("cover") or {}
-    count = row["rating_count"]
-    return ProductCard(
-        id=row["id"],
-        title=row["title"],
-        subtitle=row["subtitle"],
-        shop_id=row["shop_id"],
-        shop_name=row["shop_name"],
-        price_min_fen=int(row["price_min_fen"]),
-        list_price_fen=None if row["list_price_fen"] is None else int(row["list_price_fen"]),
-        sales_count=row["sales_count"],
-        rating=round(row["rating_sum"] / count, 1) if count else None,
-        stock_total=row["stock_total"],
-        cover_key=cover.get("key"),
-        cover_width=cover.get("width"),
-        cover_height=cover.get("height"),
-    )
-
-
 def _cards(raw: Any) -> list[ProductCard]:
     data = json.loads(raw) if isinstance(raw, str) else raw
-    return [_card(r) for r in data or []]
+    return [card_from_row(r) for r in data or []]
 
 
 @dataclass
@@ -502,7 +473,7 @@ class ShopView:
 async def published_view(*, shop_id: int) -> ShopView:
     """One query: the published decoration and its featured products that shoppers may see, in order."""
     row = await fetchrow(
-        "SELECT s.decoration, (SELECT json_agg(" + _CARD_JSON + " ORDER BY f.n) "
+        "SELECT s.decoration, (SELECT json_agg(" + CARD_JSON + " ORDER BY f.n) "
         "FROM jsonb_array_elements_text(CASE WHEN jsonb_typeof(s.decoration -> 'featured') = 'array' "
         "THEN s.decoration -> 'featured' ELSE '[]'::jsonb END) WITH ORDINALITY AS f(id, n) "
         "JOIN product p ON p.id = f.id::int AND p.shop = s.id AND p.status = 'active') AS featured "
@@ -519,11 +490,11 @@ async def preview_view(*, shop_id: int) -> ShopView:
     current = await draft(shop_id=shop_id)
     current.sections = [{"id": s.id, "name": s.name} for s in await list_sections(shop_id=shop_id)]
     rows = await fetch(
-        "SELECT " + _CARD_JSON + " AS card FROM unnest({}::int[]) WITH ORDINALITY AS f(id, n) "
+        "SELECT " + CARD_JSON + " AS card FROM unnest({}::int[]) WITH ORDINALITY AS f(id, n) "
         "JOIN product p ON p.id = f.id AND p.shop = {} AND p.status = 'active' JOIN shop s ON s.id = p.shop "
         "ORDER BY f.n",
         current.featured,
         shop_id,
     )
-    cards = [_card(json.loads(r["card"]) if isinstance(r["card"], str) else r["card"]) for r in rows]
+    cards = _cards([json.loads(r["card"]) if isinstance(r["card"], str) else r["card"] for r in rows])
     return ShopView(current, cards, preview=True)

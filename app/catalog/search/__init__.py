@@ -31,14 +31,16 @@ from app.catalog.search._search import (
     Facets,
     ProductCard,
     SearchResult,
+    card_from_row,
     did_you_mean,
     forget_cached_results,
     search,
 )
-from app.catalog.search._sql import build_sql
+from app.catalog.search._sql import CARD_JSON, build_sql
 from app.catalog.search._text import normalize, segment, tsquery_literal, warm_up
 
 __all__ = [
+    "CARD_JSON",
     "SORTS",
     "FacetItem",
     "Facets",
@@ -46,6 +48,7 @@ __all__ = [
     "SearchQuery",
     "SearchResult",
     "build_sql",
+    "card_from_row",
     "clear_history",
     "did_you_mean",
     "enable_batched_log",

@@ -74,7 +74,8 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def _card(row: dict[str, Any]) -> ProductCard:
+def card_from_row(row: dict[str, Any]) -> ProductCard:
+    """A ProductCard from one CARD_JSON object."""
     cover = row.get("cover") or {}
     count = row["rating_count"]
     return ProductCard(
@@ -165,7 +166,7 @@ async def _search(query: SearchQuery, facets: bool) -> SearchResult:
         price_min_fen=row.get("price_lo"),
         price_max_fen=row.get("price_hi"),
     )
-    products = [_card(r) for r in _json(row.get("products")) or []]
+    products = [card_from_row(r) for r in _json(row.get("products")) or []]
     suggestions = await did_you_mean(query.q) if total == 0 and query.q else []
     return SearchResult(query=query, products=products, total=total, facets=found, suggestions=suggestions)
 

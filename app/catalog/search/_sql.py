@@ -96,16 +96,20 @@ def _matching(query: SearchQuery, arg: _Args, *, brand: bool) -> tuple[str, str,
     return source, rank, " AND ".join(conds)
 
 
-def _cards(order: str) -> str:
-    """The page's cards as one JSON array, in order: price, list price, rating parts, first image."""
-    return f"""(SELECT json_agg(json_build_object(
+# One product card as JSON, over `product p JOIN shop s` (read back with card_from_row): price, list price,
+# rating parts, first image. Also used by the shop page's featured products.
+CARD_JSON = """json_build_object(
       'id', p.id, 'title', p.title, 'subtitle', p.subtitle, 'shop_id', p.shop, 'shop_name', s.name,
       'price_min_fen', p.price_min_fen, 'sales_count', p.sales_count, 'stock_total', p.stock_total,
       'rating_sum', p.rating_sum, 'rating_count', p.rating_count,
       'list_price_fen', (SELECT min(k.list_price_fen) FROM sku k WHERE k.product = p.id),
       'cover', (SELECT json_build_object('key', i.key, 'width', i.width, 'height', i.height)
-                FROM product_image i WHERE i.product = p.id ORDER BY i.position, i.id LIMIT 1)
-    ) ORDER BY {order})
+                FROM product_image i WHERE i.product = p.id ORDER BY i.position, i.id LIMIT 1))"""
+
+
+def _cards(order: str) -> str:
+    """The page's cards as one JSON array, in order."""
+    return f"""(SELECT json_agg({CARD_JSON} ORDER BY {order})
    FROM page pg JOIN product p ON p.id = pg.id JOIN shop s ON s.id = p.shop) AS products"""
 
 
