@@ -21,5 +21,8 @@ APP_REGISTRY = AppRegistry(
         "app.catalog.piccolo_app",
         "app.messaging.piccolo_app",
         "app.onboarding.piccolo_app",
+        "app.cart.piccolo_app",
+        "app.orders.piccolo_app",
+        "app.payments.piccolo_app",
     ]
 )

@@ -71,6 +71,12 @@ class Settings:
     s3_secret_key: str = ""
     s3_region: str = "us-east-1"
     s3_public_url: str = ""
+    # orders and payments (issue 6)
+    payment_deadline_minutes: int = 30  # unpaid orders hold stock this long, then the worker cancels them
+    auto_confirm_days: int = 10  # shipped orders are confirmed as received after this many days
+    payment_provider: str = "sandbox"  # the gateway (app/payments/gateway.py); real providers plug in here
+    payment_notify_secret: str = ""  # HMAC key for the sandbox's signed notices (default: derived from secret_key)
+    public_base_url: str = "http://127.0.0.1:8000"  # where the gateway sends buyers back and notices to
 
 
 @lru_cache(maxsize=1)
@@ -104,4 +110,9 @@ def get_settings() -> Settings:
         s3_secret_key=os.environ.get("S3_SECRET_KEY", ""),
         s3_region=os.environ.get("S3_REGION", "us-east-1"),
         s3_public_url=os.environ.get("S3_PUBLIC_URL", ""),
+        payment_deadline_minutes=_int("PAYMENT_DEADLINE_MINUTES", 30),
+        auto_confirm_days=_int("AUTO_CONFIRM_DAYS", 10),
+        payment_provider=os.environ.get("PAYMENT_PROVIDER", "sandbox"),
+        payment_notify_secret=os.environ.get("PAYMENT_NOTIFY_SECRET", ""),
+        public_base_url=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
     )

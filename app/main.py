@@ -16,8 +16,10 @@ from litestar.middleware import DefineMiddleware
 from litestar.types import ASGIApp
 from servestatic import ServeStaticASGI
 
+from app.accounts.address_controllers import ROUTES as ADDRESS_ROUTES
 from app.accounts.controllers import AccountStorefrontController, UserAdminController
 from app.accounts.services import load_principal
+from app.cart.controllers import ROUTES as CART_ROUTES
 from app.catalog.controllers import CatalogStorefrontController
 from app.catalog.images import cached_picture
 from app.catalog.listing_controllers import ListingStorefrontController
@@ -31,7 +33,12 @@ from app.messaging.controllers import ROUTES as MESSAGING_ROUTES
 from app.moderation.controllers import AuditAdminController
 from app.moderation.review_controllers import ROUTES as MODERATION_ROUTES
 from app.onboarding.controllers import ROUTES as ONBOARDING_ROUTES
+from app.orders.buyer_controllers import ROUTES as BUYER_ORDER_ROUTES
+from app.orders.checkout_controllers import ROUTES as CHECKOUT_ROUTES
+from app.orders.seller_controllers import ROUTES as SELLER_ORDER_ROUTES
+from app.payments.controllers import ROUTES as PAYMENT_ROUTES
 from app.sellers.controllers import ROUTES as SELLER_ROUTES
+from app.sellers.shipping_controllers import ROUTES as SHIPPING_ROUTES
 from app.web.auth import AuthMiddleware
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.locale import LocaleMiddleware
@@ -54,6 +61,13 @@ ROUTES = [
     *ONBOARDING_ROUTES,
     *MODERATION_ROUTES,
     *MESSAGING_ROUTES,
+    *ADDRESS_ROUTES,
+    *SHIPPING_ROUTES,
+    *CART_ROUTES,
+    *CHECKOUT_ROUTES,
+    *PAYMENT_ROUTES,
+    *BUYER_ORDER_ROUTES,
+    *SELLER_ORDER_ROUTES,
     ShellAdminController,
     UserAdminController,
     AuditAdminController,

@@ -1,0 +1,3 @@
+"""Routes for issue 6 (being built)."""
+
+ROUTES: list = []

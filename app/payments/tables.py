@@ -1,0 +1,1 @@
+"""Payments (issue 6): tables are added by the payments work."""
