@@ -164,7 +164,9 @@ def base_url(server_env: dict[str, str]) -> Iterator[str]:
         "warning",
     ]
     with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=server_env, stdout=out, stderr=subprocess.STDOUT)
+        # the sandbox payment gateway sends its signed notices to this server
+        env = {**server_env, "PUBLIC_BASE_URL": url}
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
             _wait_healthy(url, process, log)
             yield url

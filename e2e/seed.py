@@ -68,10 +68,33 @@ async def seed() -> None:
     await reindex_products(product_ids=ids)
 
 
+# Two products in two shops with plenty of stock, for the order journey (cart → checkout → pay → ship → confirm)
+ORDER_PRODUCTS = (("小米优选旗舰店", "集市下单测试茶杯", 2990), ("江南茶社", "集市下单测试绿茶", 6800))
+
+
+async def seed_order_products() -> None:
+    if await Product.exists().where(Product.title == ORDER_PRODUCTS[0][1]):
+        return
+    category = (await Category.select(Category.id).where(Category.name_zh == "测试服饰").first())["id"]
+    ids = []
+    for shop_name, title, price in ORDER_PRODUCTS:
+        shop = (await Shop.select(Shop.id).where(Shop.name == shop_name).first())["id"]
+        pid = (
+            await Product.insert(
+                Product(shop=shop, category=category, title=title, status="active", specs="[]")
+            ).returning(Product.id)
+        )[0]["id"]
+        await Sku.insert(Sku(product=pid, code=f"E2E-ORDER-{pid}", price_fen=price, stock=1000, weight_g=300))
+        ids.append(pid)
+    await refresh_product_summaries(product_ids=ids)
+    await reindex_products(product_ids=ids)
+
+
 async def main() -> None:
     await start_pool(min_size=1, max_size=2)
     try:
         await seed()
+        await seed_order_products()
     finally:
         await close_pool()
 
