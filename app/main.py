@@ -20,6 +20,7 @@ from app.accounts.address_controllers import ROUTES as ADDRESS_ROUTES
 from app.accounts.controllers import AccountStorefrontController, UserAdminController
 from app.accounts.services import load_principal
 from app.cart.controllers import ROUTES as CART_ROUTES
+from app.cart.web import CartBadgeMiddleware
 from app.catalog.controllers import CatalogStorefrontController
 from app.catalog.images import cached_picture
 from app.catalog.listing_controllers import ListingStorefrontController
@@ -46,13 +47,12 @@ from app.web.media import media_router
 from app.web.pagecache import PageCacheMiddleware
 from app.web.security import SecurityHeadersMiddleware
 from app.web.session import PostgresStore, SessionConfig
-from app.web.shell import HealthController, ShellAdminController, ShellStorefrontController
+from app.web.shell import HealthController, ShellAdminController
 from app.web.static import static_root
 from app.web.templating import template_config
 from app.worker import run_forever
 
 ROUTES = [
-    ShellStorefrontController,
     CatalogStorefrontController,
     ListingStorefrontController,
     AccountStorefrontController,
@@ -117,6 +117,7 @@ def create_app(settings: Settings | None = None, *, manage_pool: bool = True) ->
             session.middleware,
             DefineMiddleware(AuthMiddleware, loader=load_principal),
             LocaleMiddleware,
+            CartBadgeMiddleware,  # the cart badge count for the layout: one indexed query, only for full pages
         ],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
@@ -125,7 +126,9 @@ def create_app(settings: Settings | None = None, *, manage_pool: bool = True) ->
             cookie_httponly=True,
             cookie_samesite="lax",
             cookie_secure=settings.cookie_secure,
-            exclude=["^/healthz$", "^/readyz$"],
+            # the product page's add-to-cart form is cached for everyone, so it carries no token: it is
+            # checked for same origin instead (app/web/origin.py, decision 0013)
+            exclude=["^/healthz$", "^/readyz$", "^/cart/add$"],
         ),
         # HTML compressed per response: brotli q2 is 4x cheaper than q4 for +9% bytes (measured on a product page);
         # static files come precompressed from ServeStatic
@@ -142,7 +145,7 @@ def create_app(settings: Settings | None = None, *, manage_pool: bool = True) ->
 def wrap(app: ASGIApp, settings: Settings | None = None) -> ASGIApp:
     settings = settings or get_settings()
     static = ServeStaticASGI(
-        PageCacheMiddleware(app, enabled=settings.page_cache),
+        PageCacheMiddleware(app, enabled=settings.page_cache, bypass_cookies=("sid", "cart")),
         root=str(static_root()),
         prefix="/static/",
         max_age=3600,

@@ -8,6 +8,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from app.cart.services import sweep_anonymous_carts
 from app.catalog.search import refresh_terms, rollup_searches
 from app.core import ratelimit
 from app.onboarding.documents import sweep_documents
@@ -21,6 +22,7 @@ SWEEPS: list[tuple[str, Callable[[], Awaitable[object]]]] = [
     ("search keyword rollup", rollup_searches),
     ("search suggestions", lambda: refresh_terms(max_age_seconds=600)),
     ("qualification documents: expiry warnings and lapses", sweep_documents),
+    ("anonymous carts idle for 30 days", sweep_anonymous_carts),
 ]
 
 

@@ -8,6 +8,7 @@ from litestar.response import Redirect, Response, Template
 
 from app.accounts import services
 from app.accounts.errors import TooManyAttempts
+from app.cart.web import merge_at_login
 from app.core.errors import DomainError
 from app.core.i18n import N_
 from app.core.principal import PLATFORM_ROLES
@@ -64,7 +65,9 @@ class AccountStorefrontController(Controller):
         assert user is not None
         sign_in(request, user)
         flash(request, N_("Welcome to Jishi! Your account is ready."), "success")
-        return Redirect(path=safe_next(form.get("next"), "/me"), status_code=303)
+        response = Redirect(path=safe_next(form.get("next"), "/me"), status_code=303)
+        await merge_at_login(request, response, user_id=user.id)  # an anonymous cart joins the new account
+        return response
 
     @get("/login", name="account:login")
     async def login_page(self, request: Request, next: FromQuery[str] = "") -> Template | Redirect:
@@ -86,7 +89,9 @@ class AccountStorefrontController(Controller):
             return _form_page("storefront/accounts/login.html", form=form, errors=field_errors(exc), status_code=status)
         sign_in(request, user)
         flash(request, N_("You are logged in."), "success")
-        return Redirect(path=safe_next(form.get("next"), "/me"), status_code=303)
+        response = Redirect(path=safe_next(form.get("next"), "/me"), status_code=303)
+        await merge_at_login(request, response, user_id=user.id)  # an anonymous cart joins the account's
+        return response
 
     @post("/logout", name="account:logout")
     async def logout(self, request: Request) -> Redirect:

@@ -1,5 +1,5 @@
-"""The three surfaces' entry pages that no domain owns yet, language switching's neighbours, and health checks.
-Domains take these pages over as their issues land (catalog: home and categories; cart: /cart)."""
+"""The entry pages that no domain owns yet, and health checks. Domains take these pages over as their issues land
+(catalog: home and categories; cart: /cart)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,6 @@ from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
 from app.core.db import fetchrow
 from app.web.guards import requires_platform_staff
-
-
-class ShellStorefrontController(Controller):
-    path = "/"
-
-    @get("/cart", name="store:cart")
-    async def cart(self) -> Template:
-        return Template(template_name="storefront/cart.html")
 
 
 class ShellAdminController(Controller):
