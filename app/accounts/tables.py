@@ -1,4 +1,4 @@
-from piccolo.columns import ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, Integer, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.constraints import Check, Unique
@@ -31,3 +31,23 @@ class PlatformRole(Table, tablename="platform_role"):
 
     unique_user_role = Unique([user, role])
     valid_role = Check("role IN ('admin', 'moderator', 'finance', 'operations')")
+
+
+class Address(Table, tablename="address"):
+    """A delivery address in a user's address book (收货地址). Region codes are GB/T 2260 codes from the bundled
+    dataset (app/accounts/regions); district is "" only for a city without districts. At most one default per
+    user (partial unique index address_one_default, raw migration)."""
+
+    user = ForeignKey(references=User, null=False, on_delete=OnDelete.cascade, index=True)
+    receiver = Varchar(length=20)
+    mobile = Varchar(length=11)
+    province = Varchar(length=6)
+    city = Varchar(length=6)
+    district = Varchar(length=6, default="")
+    detail = Varchar(length=120)
+    tag = Varchar(length=8, default="")  # "" | home | company
+    is_default = Boolean(default=False)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+    valid_tag = Check("tag IN ('', 'home', 'company')")
