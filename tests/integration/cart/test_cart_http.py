@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from app.catalog.tables import Product, Sku
 from app.sellers.tables import Shop
 from tests.factories import login, make_product, make_shop, make_user, post_form
@@ -238,3 +240,39 @@ async def test_nobody_sees_or_changes_anyone_elses_cart(client, new_client):
         assert "我的东西" not in (await forger.get("/cart")).text
     assert await cart_rows(user_id=owner.id) == {sku: (2, True)}
     assert badge((await client.get("/", headers=EN)).text) == "1"
+
+
+async def test_shipping_per_shop_comes_from_the_engine_for_the_default_address(client, monkeypatch):
+    from app.accounts.addresses import create_address
+    from app.promotions import pricing
+
+    shipping = pytest.importorskip("app.sellers.shipping")  # the sellers' shipping templates (same issue)
+
+    user = await make_user()
+    await create_address(
+        user_id=user.id, receiver="张三", mobile="13800138000", province="110000", city="110100",
+        district="110101", detail="东华门大街 1 号",
+    )  # fmt: skip
+    paid, far = await make_shop(name="收运费店"), await make_shop(name="不送北京店")
+    templates = {
+        paid.id: pricing.ShippingTemplate(mode="flat", flat_fen=800, free_over_fen=5000),
+        far.id: pricing.ShippingTemplate(excluded_regions=frozenset({"110000"})),
+    }
+    asked: list[list[int]] = []
+
+    async def fake_templates(shop_ids):  # the shops' templates, as the sellers app stores them
+        asked.append(sorted(shop_ids))
+        return {i: templates[i] for i in shop_ids if i in templates}
+
+    monkeypatch.setattr(shipping, "shipping_templates", fake_templates)
+    await login(client, user)
+    cheap = await sku_of(await make_product(shop=paid, skus=[{"price_fen": 1990, "stock": 9}]))
+    await add(client, cheap, 1)
+    await add(client, await sku_of(await make_product(shop=far, skus=[{"price_fen": 500, "stock": 9}])), 1)
+    page = (await client.get("/cart", headers=EN)).text
+    assert f'id="cart-shop-total-{paid.id}">¥27.90<' in page  # 19.90 + 8.00 delivery
+    assert "Not delivered to your default address" in page
+    assert f'id="cart-shop-total-{far.id}">¥5.00<' in page and 'id="cart-total">¥32.90<' in page
+    r = await post_form(client, "/cart/quantity", {"sku": str(cheap), "qty": "3"}, headers={**HX, **EN})
+    assert f'id="cart-shop-total-{paid.id}">¥59.70<' in r.text  # ¥59.70 is over ¥50: free delivery
+    assert asked and all(ids == sorted([paid.id, far.id]) for ids in asked)
