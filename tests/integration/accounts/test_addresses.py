@@ -255,3 +255,14 @@ async def test_the_me_page_links_the_address_book(client):
     user = await make_user()
     await login(client, user)
     assert 'href="/me/addresses"' in (await client.get("/me")).text
+
+
+async def test_concurrent_adds_stop_at_the_cap_with_one_default():
+    user = await make_user()
+    results = await asyncio.gather(
+        *(_add(user.id, receiver=f"并发{i}") for i in range(addresses.MAX_ADDRESSES + 5)), return_exceptions=True
+    )
+    refused = [r for r in results if isinstance(r, DomainError)]
+    assert len(refused) == 5 and all(r.message == addresses.TOO_MANY for r in refused)
+    assert await Address.count().where(Address.user == user.id) == addresses.MAX_ADDRESSES
+    assert len(await _defaults(user.id)) == 1
