@@ -127,8 +127,9 @@ def create_app(settings: Settings | None = None, *, manage_pool: bool = True) ->
             cookie_samesite="lax",
             cookie_secure=settings.cookie_secure,
             # the product page's add-to-cart form is cached for everyone, so it carries no token: it is
-            # checked for same origin instead (app/web/origin.py, decision 0013)
-            exclude=["^/healthz$", "^/readyz$", "^/cart/add$"],
+            # checked for same origin instead (app/web/origin.py, decision 0013); payment notices come from the
+            # provider's servers and are authenticated by their signature (app/payments)
+            exclude=["^/healthz$", "^/readyz$", "^/cart/add$", "^/payments/notify/[a-z0-9_]+$"],
         ),
         # HTML compressed per response: brotli q2 is 4x cheaper than q4 for +9% bytes (measured on a product page);
         # static files come precompressed from ServeStatic

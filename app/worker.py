@@ -12,6 +12,8 @@ from app.cart.services import sweep_anonymous_carts
 from app.catalog.search import refresh_terms, rollup_searches
 from app.core import ratelimit
 from app.onboarding.documents import sweep_documents
+from app.payments.sandbox import deliver_due_notices
+from app.payments.services import process_refunds
 from app.web.session import PostgresStore
 
 log = logging.getLogger("jishi.worker")
@@ -23,6 +25,8 @@ SWEEPS: list[tuple[str, Callable[[], Awaitable[object]]]] = [
     ("search suggestions", lambda: refresh_terms(max_age_seconds=600)),
     ("qualification documents: expiry warnings and lapses", sweep_documents),
     ("anonymous carts idle for 30 days", sweep_anonymous_carts),
+    ("sandbox payment notices due for (re)delivery", deliver_due_notices),
+    ("pending refunds", process_refunds),
 ]
 
 
