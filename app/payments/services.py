@@ -26,7 +26,7 @@ from app.config import get_settings
 from app.core import clock
 from app.core.db import engine, fetch, fetchrow
 from app.core.i18n import N_, gettext
-from app.core.money import plain_yuan
+from app.core.money import format_fen
 from app.core.principal import Actor
 from app.payments.errors import BadNotice, GatewayError, PaymentError, RefundError, RefundRefused
 from app.payments.gateway import Notice, PaymentRequest, gateway
@@ -276,7 +276,7 @@ async def request_refund(*, order_id: int, amount_fen: int, reason: str, key: st
     )
     left = int(order["total_fen"]) - int(refunded["n"])
     if amount_fen > left:
-        raise RefundError(N_("At most %(left)s of this order can still be refunded."), left=plain_yuan(max(left, 0)))
+        raise RefundError(N_("At most %(left)s of this order can still be refunded."), left=format_fen(max(left, 0)))
     return await _insert_refund(
         payment_id=payment["id"], order_id=order_id, amount_fen=amount_fen, reason=reason, key=key
     )
@@ -298,7 +298,7 @@ async def _insert_refund(*, payment_id: int, order_id: int | None, amount_fen: i
     )
     left = int(payment["amount_fen"]) - int(refunded["n"])
     if amount_fen > left:
-        raise RefundError(N_("At most %(left)s of this payment can still be refunded."), left=plain_yuan(max(left, 0)))
+        raise RefundError(N_("At most %(left)s of this payment can still be refunded."), left=format_fen(max(left, 0)))
     now = clock.now()
     row = await fetchrow(
         'INSERT INTO refund ("order", payment, amount_fen, reason, idempotency_key, status, provider_refund_id, '
@@ -412,9 +412,12 @@ async def _tell_buyer(refund: dict[str, Any]) -> None:
     await notify(
         user_id=refund["buyer"],
         kind="refund_succeeded",
-        title=N_("Refund of %(amount)s yuan sent"),
+        title=N_("Refund of %(amount)s sent"),
         body=N_("The money goes back the way you paid, usually within minutes (order %(no)s)."),
-        params={"amount": plain_yuan(int(refund["amount_fen"])), "no": order["no"] if order else refund["payment_no"]},
+        params={
+            "amount": format_fen(int(refund["amount_fen"]), "en"),
+            "no": order["no"] if order else refund["payment_no"],
+        },
         link=f"/me/orders/{order['id']}" if order else "/me/orders",
     )
 
