@@ -237,3 +237,13 @@ def test_the_worker_retries_notices_and_sends_refunds() -> None:
     from app.payments.services import process_refunds
 
     assert process_refunds in names
+
+
+async def test_a_group_with_nothing_to_pay_is_paid_without_a_provider(client) -> None:  # type: ignore[no-untyped-def]
+    _, group = await buyer_with_group(client, prices=(0,))
+    response = await client.get(f"/pay/{group.no}", headers=EN)
+    assert response.status_code == 303 and response.headers["location"] == f"/pay/{group.no}/return"
+    assert await group_status(group) == ("paid", {"paid"})
+    assert await fetch("SELECT id FROM payment") == []
+    page = await client.get(response.headers["location"], headers=EN)
+    assert "Payment received" in page.text

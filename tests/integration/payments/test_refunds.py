@@ -82,22 +82,34 @@ async def test_refunds_never_exceed_the_order_under_concurrency(client) -> None:
     assert (await fetchrow("SELECT sum(amount_fen) AS n FROM sandbox_refund"))["n"] == 2500
 
 
-async def test_refunds_never_exceed_the_payment(client) -> None:  # type: ignore[no-untyped-def]
-    """Both orders refunded whole, concurrently, plus one more: the payment (¥35.00) is the limit."""
+async def test_refunds_never_exceed_the_payment_under_concurrency(client) -> None:  # type: ignore[no-untyped-def]
+    """Each order refunded whole and the whole payment refunded (as for a late payment), all at once, several
+    times over: whatever wins, the refunds add up to at most the payment (¥35.00)."""
     _, group = await paid_group(client)
     a, b = group.order_ids
-    results = await asyncio.gather(
-        services.request_refund(order_id=a, amount_fen=1000, reason="", key="a"),
-        services.request_refund(order_id=b, amount_fen=2500, reason="", key="b"),
-        return_exceptions=True,
-    )
-    assert all(isinstance(r, int) for r in results)
     payment = await fetchrow("SELECT id FROM payment WHERE status = 'paid'")
-    with pytest.raises(RefundError):
+
+    async def whole(i: int) -> int:
         async with engine().transaction():
             await fetch("SELECT id FROM payment WHERE id = {} FOR UPDATE", payment["id"])
-            await services._insert_refund(payment_id=payment["id"], order_id=None, amount_fen=1, reason="", key="c")
-    assert (await fetchrow("SELECT sum(amount_fen) AS n FROM refund"))["n"] == 3500
+            return await services._insert_refund(
+                payment_id=payment["id"], order_id=None, amount_fen=3500, reason="", key=f"whole:{i}"
+            )
+
+    attempts = []
+    for i in range(3):
+        attempts += [
+            services.request_refund(order_id=a, amount_fen=1000, reason="", key=f"a:{i}"),
+            services.request_refund(order_id=b, amount_fen=2500, reason="", key=f"b:{i}"),
+            whole(i),
+        ]
+    results = await asyncio.gather(*attempts, return_exceptions=True)
+    refused = [r for r in results if isinstance(r, RefundError)]
+    assert len(refused) + len([r for r in results if isinstance(r, int)]) == len(results)
+    total = (await fetchrow("SELECT sum(amount_fen) AS n FROM refund"))["n"]
+    assert total == 3500  # both orders or the whole payment, never more
+    await services.process_refunds()
+    assert (await fetchrow("SELECT sum(amount_fen) AS n FROM sandbox_refund"))["n"] == 3500
 
 
 async def test_bad_refund_requests_are_refused(client) -> None:  # type: ignore[no-untyped-def]
