@@ -12,6 +12,7 @@ from app.cart.web import merge_at_login
 from app.core.errors import DomainError
 from app.core.i18n import N_
 from app.core.principal import PLATFORM_ROLES
+from app.orders.buyer import status_counts
 from app.sellers.services import memberships
 from app.web.auth import current_user, refresh_epoch, sign_in, sign_out
 from app.web.errors import safe_next
@@ -103,7 +104,11 @@ class AccountStorefrontController(Controller):
     async def me(self, request: Request) -> Template:
         user = current_user(request)
         shops = await memberships(user_id=user.id) if user else []
-        return Template(template_name="storefront/accounts/me.html", context={"works_for_a_shop": bool(shops)})
+        order_counts = await status_counts(buyer_id=user.id) if user else None
+        return Template(
+            template_name="storefront/accounts/me.html",
+            context={"works_for_a_shop": bool(shops), "order_counts": order_counts},
+        )
 
     @get("/me/profile", name="account:profile", guards=[requires_login])
     async def profile_page(self, request: Request) -> Template:
