@@ -13,6 +13,7 @@ from app.catalog.search import refresh_terms, rollup_searches
 from app.core import ratelimit
 from app.onboarding.documents import sweep_documents
 from app.orders.buyer import auto_confirm
+from app.orders.fulfilment import deliver_due
 from app.orders.services import expire_unpaid
 from app.payments.sandbox import deliver_due_notices
 from app.payments.services import process_refunds
@@ -29,6 +30,7 @@ SWEEPS: list[tuple[str, Callable[[], Awaitable[object]]]] = [
     ("anonymous carts idle for 30 days", sweep_anonymous_carts),
     ("sandbox payment notices due for (re)delivery", deliver_due_notices),
     ("pending refunds", process_refunds),
+    ("shipped orders the carrier has delivered", deliver_due),
     ("unpaid orders past their payment deadline", expire_unpaid),
     ("orders whose receipt is confirmed automatically", auto_confirm),
 ]
