@@ -167,13 +167,11 @@ class OrderBuyerController(Controller):
             from app.orders.invoices import invoice_pdf  # the seller side's invoices (issue 6, being built)
         except ImportError:
             raise NotFound(N_("The shop has not uploaded the invoice yet.")) from None
-        with _own_order():
-            found = await invoice_pdf(order_id=order_id, buyer_id=buyer_id)
-        data = found[0] if isinstance(found, tuple) else found
-        if not isinstance(data, bytes | bytearray) or not data:
+        data = await invoice_pdf(order_id=order_id, buyer_id=buyer_id)
+        if not data:
             raise NotFound(N_("The shop has not uploaded the invoice yet."))
         return Response(
-            content=bytes(data),
+            content=data,
             media_type="application/pdf",
             headers={
                 "Content-Disposition": f'attachment; filename="invoice-{order_no}.pdf"',

@@ -8,11 +8,12 @@ import re
 from datetime import timedelta
 
 import httpx
+import pytest
 
 from app.core import clock
 from app.core.db import fetch
 from tests.factories import login, make_product, make_shop, make_user, post_form
-from tests.order_factories import make_order_group
+from tests.order_factories import TEST_ACTOR, make_order_group
 
 EN = {"Accept-Language": "en"}
 
@@ -209,8 +210,15 @@ async def test_the_invoice_link_appears_only_once_the_shop_uploaded_it(client: h
     assert "上海某某科技有限公司" in html and "91310000MA1FL8XQ30" in html
     assert f"/me/orders/{order_id}/invoice" not in html
     assert (await client.get(f"/me/orders/{order_id}/invoice")).status_code == 404
-    await fetch("UPDATE shop_order SET invoice_key = 'invoices/x.pdf' WHERE id = {}", order_id)
+    invoices = pytest.importorskip("app.orders.invoices")  # the seller side's upload
+    shop_id = (await fetch("SELECT shop FROM shop_order WHERE id = {}", order_id))[0]["shop"]
+    pdf = b"%PDF-1.4\n% an issued invoice\n%%EOF\n"
+    await invoices.upload_invoice(actor=TEST_ACTOR, shop_id=shop_id, order_id=order_id, data=pdf)
     assert f'href="/me/orders/{order_id}/invoice"' in (await client.get(f"/me/orders/{order_id}")).text
+    download = await client.get(f"/me/orders/{order_id}/invoice")
+    assert download.status_code == 200 and download.content == pdf
+    assert download.headers["content-type"] == "application/pdf"
+    assert "attachment" in download.headers["content-disposition"]
 
 
 async def test_another_buyers_order_is_not_found_everywhere(client: httpx.AsyncClient) -> None:
