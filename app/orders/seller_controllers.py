@@ -206,7 +206,7 @@ class OrderSellerController(Controller):
         done: set[int] | None = None,
         status_code: int = 200,
     ) -> Template:
-        rows = await fulfilment.shippable_orders(shop_id=_shop_id(request), order_ids=ids)
+        rows = await fulfilment.shippable_orders(shop_id=_shop_id(request), order_ids=ids) if ids else []
         return render(
             request,
             "seller/orders/ship.html",
@@ -221,12 +221,9 @@ class OrderSellerController(Controller):
         )
 
     @get("/ship", name="seller:orders-ship-form", guards=[requires_shop_permission("orders.ship")])
-    async def batch_form(self, request: Request) -> Template | Redirect:
-        ids = _query_ids(request)
-        if not ids:
-            flash(request, N_("Tick the orders to ship first."), "warning")
-            return Redirect(path=f"{LIST_URL}?tab=paid", status_code=303)
-        return await self._batch(request, ids)
+    async def batch_form(self, request: Request) -> Template:
+        """The batch form for the orders ticked on the list (none ticked: the page says how to pick them)."""
+        return await self._batch(request, _query_ids(request))
 
     @post("/ship", name="seller:orders-ship", guards=[requires_shop_permission("orders.ship")])
     async def batch_ship(self, request: Request) -> Template | Redirect:
@@ -256,15 +253,13 @@ class OrderSellerController(Controller):
             return await self._batch(
                 request, ids, form=form, errors=errors, done=done, status_code=422 if errors else 200
             )
-        flash(request, N_("%(num)s orders have been shipped."), "success", num=len(done))
+        flash(request, N_("Orders shipped: %(num)s."), "success", num=len(done))
         return Redirect(path=f"{LIST_URL}?tab=shipped", status_code=303)
 
     # ------------------------------------------------------------ printing
     async def _print(self, request: Request, template: str) -> Template:
         ids = _query_ids(request)
-        if not ids:
-            raise NotFound(fulfilment.ORDER_NOT_FOUND)
-        sheet = await fulfilment.printables(shop_id=_shop_id(request), order_ids=ids)
+        sheet = await fulfilment.printables(shop_id=_shop_id(request), order_ids=ids) if ids else None
         return Template(template_name=template, context={"sheet": sheet, **_common(request)}, headers=NO_STORE)
 
     @get("/print/packing", name="seller:orders-print-packing", guards=[requires_shop_permission("orders.ship")])

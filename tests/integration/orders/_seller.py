@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 import httpx
@@ -64,3 +65,17 @@ async def events(order_id: int) -> list[str]:
 async def stock_of(product_id: int) -> int:
     row = await fetchrow("SELECT sum(stock) AS n FROM sku WHERE product = {}", product_id)
     return int(row["n"]) if row else 0
+
+
+async def paid_with_payment(group: TestGroup) -> None:
+    """The payment row the sandbox would have written for this group."""
+    buyer = await fetchrow("SELECT buyer FROM order_group WHERE id = {}", group.id)
+    await fetch(
+        'INSERT INTO payment (no, "group", buyer, provider, amount_fen, status, provider_txn_id, paid_at) '
+        "VALUES ({}, {}, {}, 'sandbox', {}, 'paid', {}, now())",
+        f"P{secrets.token_hex(8)}",
+        group.id,
+        buyer["buyer"],
+        group.total_fen,
+        f"SBX{secrets.token_hex(6)}",
+    )

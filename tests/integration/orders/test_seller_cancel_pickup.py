@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
-import secrets
-
 import pytest
 
 from app.core.db import fetch, fetchrow
 from app.orders import fulfilment
 from app.payments import services as payments
 from tests.factories import post_form
-from tests.integration.orders._seller import EN, events, order, order_row, seller, signed_in_seller, stock_of
+from tests.integration.orders._seller import (
+    EN,
+    events,
+    order,
+    order_row,
+    paid_with_payment,
+    seller,
+    signed_in_seller,
+    stock_of,
+)
 from tests.integration.sellers.helpers import text_of
-
-
-async def _paid_with_payment(group) -> None:  # type: ignore[no-untyped-def]
-    """The payment row the sandbox would have written for this group."""
-    buyer = await fetchrow("SELECT buyer FROM order_group WHERE id = {}", group.id)
-    await fetch(
-        'INSERT INTO payment (no, "group", buyer, provider, amount_fen, status, provider_txn_id, paid_at) '
-        "VALUES ({}, {}, {}, 'sandbox', {}, 'paid', {}, now())",
-        f"P{secrets.token_hex(8)}",
-        group.id,
-        buyer["buyer"],
-        group.total_fen,
-        f"SBX{secrets.token_hex(6)}",
-    )
 
 
 @pytest.fixture
@@ -39,7 +32,7 @@ def scheduled(monkeypatch) -> list[bool]:  # type: ignore[no-untyped-def]
 async def test_cancel_a_paid_order_restocks_refunds_in_full_and_records_it(client, scheduled) -> None:  # type: ignore[no-untyped-def]
     s = await signed_in_seller(client)
     order_id, group = await order(s, qty=3, shipping_fen=600)
-    await _paid_with_payment(group)
+    await paid_with_payment(group)
     assert await stock_of(s.product) == 7
     response = await post_form(client, f"/seller/orders/{order_id}/cancel", {"reason": "  仓库 缺货  "}, headers=EN)
     assert response.status_code == 303
@@ -65,7 +58,7 @@ async def test_cancel_a_paid_order_restocks_refunds_in_full_and_records_it(clien
 async def test_cancel_needs_a_reason_and_a_paid_order(client, scheduled) -> None:  # type: ignore[no-untyped-def]
     s = await signed_in_seller(client)
     order_id, group = await order(s)
-    await _paid_with_payment(group)
+    await paid_with_payment(group)
     empty = await post_form(client, f"/seller/orders/{order_id}/cancel", {"reason": "  "}, headers=EN)
     assert empty.status_code == 422 and "Tell the buyer why the order is cancelled." in empty.text
     shipped, _ = await order(s, status="shipped")

@@ -87,7 +87,7 @@ async def test_detail_shows_breakdown_address_note_invoice_and_history(client) -
     assert "张三 13800138000" in text and "世纪大道 100 号" in text
     assert "Buyer's note: 请用纸箱" in text
     assert "Invoice request" in text and "Personal invoice" in text
-    assert re.search(r"History \S+, \S+ (AM|PM) Paid", text)  # the state machine's event, with its time
+    assert re.search(r"History \S+, \S+ (AM|PM) Payment received", text)  # the state machine's event, with its time
     assert "Ship this order" in text and "Cancel and refund" in text
 
 
