@@ -140,3 +140,37 @@ async def make_order_group(
                 extra = {"carrier": "sf", "tracking_no": f"SF{order_id:010d}"}
             await transition(order_id=order_id, to=step, action=step, actor=TEST_ACTOR, extra=extra)
     return TestGroup(group["id"], group["no"], sum(totals.values()), tuple(order_ids))
+
+
+async def make_address(buyer: TestUser, *, default: bool = True) -> int:
+    """A Shanghai address in the buyer's book (the default unless default=False); returns its id."""
+    from app.accounts import addresses
+
+    return await addresses.create_address(
+        user_id=buyer.id,
+        receiver="张三",
+        mobile="13800138000",
+        province="310000",
+        city="310100",
+        district="310115",
+        detail="世纪大道 100 号",
+        is_default=default,
+    )
+
+
+async def make_pickup_point(shop_id: int) -> int:
+    """An active pickup point of the shop, added as its owner would."""
+    from app.sellers import shipping
+
+    owner = await fetchrow("SELECT \"user\" FROM shop_staff WHERE shop = {} AND role = 'owner'", shop_id)
+    return await shipping.add_pickup_point(
+        actor=Actor(user_id=owner["user"], label="tests"),
+        shop_id=shop_id,
+        name="门店自提点",
+        province="310000",
+        city="310100",
+        district="310115",
+        detail="世纪大道 200 号",
+        phone="13800138001",
+        hours="每天 9:00-21:00",
+    )

@@ -1,7 +1,7 @@
-from app.core.errors import DomainError
+from app.core.errors import DomainError, NotFound
 
 
-class OrderNotFound(DomainError):
+class OrderNotFound(NotFound):
     code = "order_not_found"
 
 
