@@ -69,7 +69,7 @@ async def seed() -> None:
 
 
 # Two products in two shops with plenty of stock, for the order journey (cart → checkout → pay → ship → confirm)
-ORDER_PRODUCTS = (("小米优选旗舰店", "集市下单测试茶杯", 2990), ("江南茶社", "集市下单测试绿茶", 6800))
+ORDER_PRODUCTS = (("小米优选旗舰店", "下单用白瓷茶杯", 2990), ("江南茶社", "下单用明前绿茶", 6800))
 
 
 async def seed_order_products() -> None:

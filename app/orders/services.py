@@ -124,6 +124,8 @@ class SkuRow:
     spec: str
     image_key: str
     price_fen: int
+    image_width: int
+    image_height: int
     stock: int
     weight_g: int
     available: bool  # product active and shop active
@@ -132,10 +134,12 @@ class SkuRow:
 _SKU_SQL = """
 SELECT s.id AS sku_id, s.product AS product_id, p.shop AS shop_id, sh.name AS shop_name, p.title,
        s.spec_values, s.price_fen, s.stock, s.weight_g,
-       coalesce((SELECT i.key FROM product_image i WHERE i.product = p.id
-                 ORDER BY (i.position = s.image_position) DESC, i.position LIMIT 1), '') AS image_key,
+       coalesce(img.key, '') AS image_key, coalesce(img.width, 0) AS image_width,
+       coalesce(img.height, 0) AS image_height,
        (p.status = 'active' AND sh.status = 'active') AS available
 FROM sku s JOIN product p ON p.id = s.product JOIN shop sh ON sh.id = p.shop
+LEFT JOIN LATERAL (SELECT i.key, i.width, i.height FROM product_image i WHERE i.product = p.id
+                   ORDER BY (i.position = s.image_position) DESC, i.position LIMIT 1) img ON true
 WHERE s.id = ANY({}::int[])
 """
 
@@ -158,6 +162,8 @@ async def load_skus(sku_ids: Sequence[int]) -> dict[int, SkuRow]:
             title=r["title"],
             spec=spec_text(specs),
             image_key=r["image_key"],
+            image_width=int(r["image_width"]),
+            image_height=int(r["image_height"]),
             price_fen=int(r["price_fen"]),
             stock=int(r["stock"]),
             weight_g=int(r["weight_g"] or 0),

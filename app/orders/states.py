@@ -106,8 +106,7 @@ async def transition(
     current = row["status"]
     if not allowed(current, to) or (expect is not None and current not in expect):
         raise IllegalTransition(
-            N_("This order is %(status)s and can no longer be changed that way."),
-            status=STATUS_LABELS.get(current, current),
+            N_("This order's status no longer allows that. Reload the page to see where it stands.")
         )
     at = clock.now()
     sets = {"status": to, "updated_at": at, **(extra or {})}
