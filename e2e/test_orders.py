@@ -19,6 +19,12 @@ def open_product(page: Page, title: str) -> None:
     expect(page.get_by_role("heading", name=title)).to_be_visible()
 
 
+def htmx_idle(page: Page) -> None:
+    """Swapped-in elements get their htmx behaviour when the swap settles: wait for that before using them."""
+    page.wait_for_function("!document.querySelector('.htmx-request, .htmx-settling, .htmx-added, .htmx-swapping')")
+    page.wait_for_timeout(50)
+
+
 def add_to_cart(page: Page, locale: str) -> None:
     page.get_by_role("button", name=t("Add to cart", locale)).click()
     expect(page.locator("#buy-result")).not_to_be_empty()
@@ -40,6 +46,7 @@ def test_two_shops_one_payment_two_orders_ship_and_confirm(phone, desktop, make_
     expect(page.get_by_role("link", name=shop_a)).to_be_visible()
     expect(page.get_by_role("link", name=shop_b)).to_be_visible()
     total_before = page.locator("#cart-total").inner_text()
+    htmx_idle(page)
     page.get_by_role("button", name=t("One more", locale)).first.click()
     expect(page.locator("#cart-total")).not_to_have_text(total_before)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
@@ -50,6 +57,7 @@ def test_two_shops_one_payment_two_orders_ship_and_confirm(phone, desktop, make_
     page.locator("input[name=mobile]").fill("13912345678")
     page.locator("select[name=province]").select_option("310000")
     expect(page.locator("select[name=city] option[value='310100']")).to_be_attached()
+    htmx_idle(page)
     page.locator("select[name=city]").select_option("310100")
     expect(page.locator("select[name=district] option[value='310115']")).to_be_attached()
     page.locator("select[name=district]").select_option("310115")
