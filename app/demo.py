@@ -24,6 +24,7 @@ from app.core.db import close_pool, start_pool
 from app.core.principal import Actor
 from app.moderation.demo import load_demo as load_review_queue
 from app.onboarding.demo import load_demo as load_onboarding
+from app.orders.demo import load_orders_demo
 from app.sellers.demo import load_demo as load_decoration
 from app.sellers.services import create_shop
 from app.sellers.shipping_demo import load_shipping_demo
@@ -89,7 +90,14 @@ async def load(*, products: int = DEFAULT_PRODUCTS, seed: int = 2026, image_pool
         await refresh_terms()  # as-you-type suggestions from the new catalog, without waiting for the worker
         created = True
     # each area's own demo rows, idempotent: category grants, shop decoration, a review queue, the seller exam
-    for load_area in (load_grants, load_decoration, load_review_queue, load_onboarding, load_shipping_demo):
+    for load_area in (
+        load_grants,
+        load_decoration,
+        load_review_queue,
+        load_onboarding,
+        load_shipping_demo,
+        load_orders_demo,
+    ):
         await load_area()
     return created
 

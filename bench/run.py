@@ -445,7 +445,40 @@ def summary(report: dict[str, Any]) -> None:
     )
 
 
+def write_checkouts(checkouts: tuple[dict[str, Any], dict[str, Any]], server: str) -> None:
+    about = {"measured_at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(), "server": server}
+    for name, result in zip(("checkout_throughput", "checkout_hot_sku"), checkouts, strict=True):
+        write(name, result | about)
+        print(
+            f"[bench] {name}: {result['orders']} orders, {result['orders_per_s']} orders/s, "
+            f"p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, stock left {result['stock_left']}, "
+            f"oversold {result['oversold']}"
+        )
+
+
+def checkout_only() -> int:
+    """BENCH_ONLY=checkout make bench: the two checkout benchmarks without the page and Lighthouse runs."""
+    url, _products = catalog.prepare_database(os.environ["DATABASE_URL"])
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    cmd = [sys.executable, "-m", "app.manage", "serve", "--workers", str(WORKERS), "--port", str(port)]
+    server_env = {**os.environ, "DATABASE_URL": url, "LOGIN_LIMIT_PER_IP": "100000"}
+    server = subprocess.Popen(cmd, start_new_session=True, env=server_env)
+    try:
+        wait_healthy(server, base)
+        checkouts = checkout_bench.run(base, url, DURATION)
+    finally:
+        stop(server)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    write_checkouts(checkouts, f"granian, {WORKERS} workers, on 127.0.0.1 (the load generator shares the machine)")
+    return 0
+
+
 def main() -> int:
+    if not os.environ.get("DATABASE_URL"):
+        sys.exit("[bench] DATABASE_URL is not set; run `make bench`")
+    if os.environ.get("BENCH_ONLY") == "checkout":
+        return checkout_only()
     binary = ensure_wrk()
     if not os.environ.get("DATABASE_URL"):
         sys.exit("[bench] DATABASE_URL is not set; run `make bench`")
@@ -542,15 +575,7 @@ def main() -> int:
     write("catalog", report)
     summary(report)
     if checkouts:
-        about = {"measured_at": measured_at, "machine": machine(), "server": report["server"]}
-        write("checkout_throughput", checkouts[0] | about)
-        write("checkout_hot_sku", checkouts[1] | about)
-        for name, result in zip(("checkout_throughput", "checkout_hot_sku"), checkouts, strict=True):
-            print(
-                f"[bench] {name}: {result['orders']} orders, {result['orders_per_s']} orders/s, "
-                f"p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, stock left {result['stock_left']}, "
-                f"oversold {result['oversold']}"
-            )
+        write_checkouts(checkouts, report["server"])
     if bad := [name for name, r in runs.items() if r["non_2xx_3xx"]]:
         print(
             f"[bench] FAILED: non-2xx/3xx responses from {', '.join(bad)}. Request the page with curl against "
