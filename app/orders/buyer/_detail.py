@@ -11,7 +11,7 @@ from app.core import clock
 from app.core.db import fetch, fetchrow
 from app.core.errors import NotFound
 from app.core.i18n import N_
-from app.orders.buyer._list import ORDER_NOT_FOUND, Item, _items, _json, carrier_name, minutes_left
+from app.orders.buyer._list import ORDER_NOT_FOUND, BuyerActions, Item, _items, _json, carrier_name, minutes_left
 from app.orders.errors import OrderNotFound
 
 
@@ -39,7 +39,7 @@ class Sibling:
 
 
 @dataclass
-class OrderDetail:
+class OrderDetail(BuyerActions):
     id: int
     no: str
     group_no: str
@@ -74,18 +74,6 @@ class OrderDetail:
     auto_confirm_at: datetime | None
     tracking: list[Track]
     siblings: list[Sibling]  # the other orders of the same checkout
-
-    @property
-    def can_pay(self) -> bool:
-        return self.status == "pending_payment" and self.minutes_left > 0
-
-    @property
-    def can_cancel(self) -> bool:
-        return self.status == "pending_payment"
-
-    @property
-    def can_confirm(self) -> bool:
-        return self.status in ("shipped", "delivered")
 
     @property
     def refunded(self) -> bool:

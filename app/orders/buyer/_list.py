@@ -112,8 +112,27 @@ class Item:
     adjustments: tuple[dict[str, Any], ...] = ()
 
 
+class BuyerActions:
+    """What the buyer may do with an order, the same on its card and its detail page."""
+
+    status: str
+    minutes_left: int
+
+    @property
+    def can_pay(self) -> bool:
+        return self.status == "pending_payment" and self.minutes_left > 0
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.status == "pending_payment"
+
+    @property
+    def can_confirm(self) -> bool:
+        return self.status in ("shipped", "delivered")
+
+
 @dataclass
-class OrderCard:
+class OrderCard(BuyerActions):
     id: int
     no: str
     group_no: str
@@ -130,18 +149,6 @@ class OrderCard:
     checkout_shops: list[str]  # every shop of this checkout, this one included (one payment covers them all)
     items: list[Item] = field(default_factory=list)
     quantity: int = 0  # pieces in the whole order
-
-    @property
-    def can_pay(self) -> bool:
-        return self.status == "pending_payment" and self.minutes_left > 0
-
-    @property
-    def can_cancel(self) -> bool:
-        return self.status == "pending_payment"
-
-    @property
-    def can_confirm(self) -> bool:
-        return self.status in ("shipped", "delivered")
 
     @property
     def has_tracking(self) -> bool:
