@@ -24,5 +24,9 @@ APP_REGISTRY = AppRegistry(
         "app.cart.piccolo_app",
         "app.orders.piccolo_app",
         "app.payments.piccolo_app",
+        "app.promotions.piccolo_app",
+        "app.coupons.piccolo_app",
+        "app.flash.piccolo_app",
+        "app.membership.piccolo_app",
     ]
 )

@@ -77,6 +77,7 @@ class Settings:
     payment_provider: str = "sandbox"  # the gateway (app/payments/gateway.py); real providers plug in here
     payment_notify_secret: str = ""  # HMAC key for the sandbox's signed notices (default: derived from secret_key)
     public_base_url: str = "http://127.0.0.1:8000"  # where the gateway sends buyers back and notices to
+    test_hooks: bool = False  # browser tests only: POST /_test/clock moves the server clock (app/web/testhooks.py)
 
 
 @lru_cache(maxsize=1)
@@ -115,4 +116,5 @@ def get_settings() -> Settings:
         payment_provider=os.environ.get("PAYMENT_PROVIDER", "sandbox"),
         payment_notify_secret=os.environ.get("PAYMENT_NOTIFY_SECRET", ""),
         public_base_url=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        test_hooks=_bool("TEST_HOOKS", False),
     )

@@ -28,8 +28,11 @@ from app.catalog.search import enable_batched_log, flush_search_log, warm_up
 from app.catalog.seller_controllers import ROUTES as SELLER_CATALOG_ROUTES
 from app.catalog.seo import product_jsonld
 from app.config import Settings, get_settings
+from app.coupons.controllers import ROUTES as COUPON_ROUTES
 from app.core import changes
 from app.core.db import close_pool, start_pool
+from app.flash.controllers import ROUTES as FLASH_ROUTES
+from app.membership.controllers import ROUTES as MEMBERSHIP_ROUTES
 from app.messaging.controllers import ROUTES as MESSAGING_ROUTES
 from app.moderation.controllers import AuditAdminController
 from app.moderation.review_controllers import ROUTES as MODERATION_ROUTES
@@ -38,6 +41,7 @@ from app.orders.buyer_controllers import ROUTES as BUYER_ORDER_ROUTES
 from app.orders.checkout_controllers import ROUTES as CHECKOUT_ROUTES
 from app.orders.seller_controllers import ROUTES as SELLER_ORDER_ROUTES
 from app.payments.controllers import ROUTES as PAYMENT_ROUTES
+from app.promotions.controllers import ROUTES as PROMOTION_ROUTES
 from app.sellers.controllers import ROUTES as SELLER_ROUTES
 from app.sellers.shipping_controllers import ROUTES as SHIPPING_ROUTES
 from app.web.auth import AuthMiddleware
@@ -49,6 +53,7 @@ from app.web.security import SecurityHeadersMiddleware
 from app.web.session import PostgresStore, SessionConfig
 from app.web.shell import HealthController, ShellAdminController
 from app.web.static import static_root
+from app.web.testhooks import test_routes
 from app.web.templating import template_config
 from app.worker import run_forever
 
@@ -68,6 +73,10 @@ ROUTES = [
     *PAYMENT_ROUTES,
     *BUYER_ORDER_ROUTES,
     *SELLER_ORDER_ROUTES,
+    *PROMOTION_ROUTES,
+    *COUPON_ROUTES,
+    *FLASH_ROUTES,
+    *MEMBERSHIP_ROUTES,
     ShellAdminController,
     UserAdminController,
     AuditAdminController,
@@ -106,7 +115,7 @@ def create_app(settings: Settings | None = None, *, manage_pool: bool = True) ->
         store="sessions",
         exclude=["^/healthz$", "^/readyz$"],
     )
-    routes: list = [*ROUTES]
+    routes: list = [*ROUTES, *test_routes(settings.test_hooks)]
     if settings.storage_backend == "local":
         routes.append(media_router())
     return Litestar(
@@ -129,7 +138,7 @@ def create_app(settings: Settings | None = None, *, manage_pool: bool = True) ->
             # the product page's add-to-cart form is cached for everyone, so it carries no token: it is
             # checked for same origin instead (app/web/origin.py, decision 0013); payment notices come from the
             # provider's servers and are authenticated by their signature (app/payments)
-            exclude=["^/healthz$", "^/readyz$", "^/cart/add$", "^/payments/notify/[a-z0-9_]+$"],
+            exclude=["^/healthz$", "^/readyz$", "^/cart/add$", "^/payments/notify/[a-z0-9_]+$", "^/_test/clock$"],
         ),
         # HTML compressed per response: brotli q2 is 4x cheaper than q4 for +9% bytes (measured on a product page);
         # static files come precompressed from ServeStatic

@@ -11,12 +11,16 @@ from collections.abc import Awaitable, Callable
 from app.cart.services import sweep_anonymous_carts
 from app.catalog.search import refresh_terms, rollup_searches
 from app.core import ratelimit
+from app.coupons.sweeps import SWEEPS as COUPON_SWEEPS
+from app.flash.sweeps import SWEEPS as FLASH_SWEEPS
+from app.membership.sweeps import SWEEPS as MEMBERSHIP_SWEEPS
 from app.onboarding.documents import sweep_documents
 from app.orders.buyer import auto_confirm
 from app.orders.fulfilment import deliver_due
 from app.orders.services import expire_unpaid
 from app.payments.sandbox import deliver_due_notices
 from app.payments.services import process_refunds
+from app.promotions.sweeps import SWEEPS as PROMOTION_SWEEPS
 from app.web.session import PostgresStore
 
 log = logging.getLogger("jishi.worker")
@@ -33,6 +37,10 @@ SWEEPS: list[tuple[str, Callable[[], Awaitable[object]]]] = [
     ("shipped orders the carrier has delivered", deliver_due),
     ("unpaid orders past their payment deadline", expire_unpaid),
     ("orders whose receipt is confirmed automatically", auto_confirm),
+    *PROMOTION_SWEEPS,
+    *COUPON_SWEEPS,
+    *FLASH_SWEEPS,
+    *MEMBERSHIP_SWEEPS,
 ]
 
 

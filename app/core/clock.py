@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -11,10 +11,18 @@ from babel.dates import format_date, format_datetime
 from app.core.i18n import babel_locale
 
 _now: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
+_offset = timedelta(0)  # moved only by the browser tests' hook (app/web/testhooks.py, TEST_HOOKS=1)
 
 
 def now() -> datetime:
-    return _now()
+    return _now() + _offset
+
+
+def advance(delta: timedelta) -> datetime:
+    """Move this process's clock (the browser tests watch a flash sale start this way). Returns the new now."""
+    global _offset
+    _offset += delta
+    return now()
 
 
 def use_clock(fn: Callable[[], datetime]) -> None:

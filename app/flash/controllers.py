@@ -1,0 +1,7 @@
+"""Routes of the flash app (issue 7)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ROUTES: list[Any] = []
