@@ -8,6 +8,11 @@ APP_CONFIG = AppConfig(
     app_name="coupons",
     migrations_folder_path=str(ROOT / "migrations" / "coupons"),
     table_classes=table_finder(modules=["app.coupons.tables"], exclude_imported=True),
-    migration_dependencies=["app.accounts.piccolo_app", "app.sellers.piccolo_app", "app.catalog.piccolo_app", "app.orders.piccolo_app"],
+    migration_dependencies=[
+        "app.accounts.piccolo_app",
+        "app.sellers.piccolo_app",
+        "app.catalog.piccolo_app",
+        "app.orders.piccolo_app",
+    ],
     commands=[],
 )
