@@ -41,6 +41,7 @@ from app.orders.buyer_controllers import ROUTES as BUYER_ORDER_ROUTES
 from app.orders.checkout_controllers import ROUTES as CHECKOUT_ROUTES
 from app.orders.seller_controllers import ROUTES as SELLER_ORDER_ROUTES
 from app.payments.controllers import ROUTES as PAYMENT_ROUTES
+from app.promotions.engine import hint_text
 from app.promotions.controllers import ROUTES as PROMOTION_ROUTES
 from app.sellers.controllers import ROUTES as SELLER_ROUTES
 from app.sellers.shipping_controllers import ROUTES as SHIPPING_ROUTES
@@ -145,7 +146,9 @@ def create_app(settings: Settings | None = None, *, manage_pool: bool = True) ->
         compression_config=CompressionConfig(
             backend="brotli", brotli_quality=2, gzip_compress_level=4, minimum_size=800
         ),
-        template_config=template_config({"product_picture": cached_picture, "product_jsonld": product_jsonld}),
+        template_config=template_config(
+            {"product_picture": cached_picture, "product_jsonld": product_jsonld, "hint_text": hint_text}
+        ),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         debug=False,
         openapi_config=None,

@@ -23,7 +23,10 @@ from app.cart.tables import MAX_QUANTITY
 from app.core import clock
 from app.core.db import engine, fetch, fetchrow
 from app.core.i18n import N_
+from app.membership.checkout import member_for
+from app.promotions import engine as promo_engine
 from app.promotions import pricing
+from app.promotions.context import ANONYMOUS, Hint, LineInfo
 
 log = logging.getLogger("jishi.cart")
 
@@ -67,6 +70,7 @@ class CartLine:
     quantity: int
     stock: int
     weight_g: int
+    category_ids: tuple[int, ...]
     selected: bool
     available: bool
     unavailable_reason: str  # a msgid, "" when available
@@ -100,6 +104,10 @@ class CartView:
     quote: pricing.Quote  # the selected available lines, each at min(quantity, stock)
     prices: dict[int, pricing.LinePrice] = field(default_factory=dict)  # by SKU id, the quoted lines only
     region: str | None = None  # the default address's province the shipping was computed for
+    hints: tuple[Hint, ...] = ()  # "spend ¥23 more to save ¥20", per shop (shop_id) or platform-wide (None)
+
+    def hints_for(self, shop_id: int | None) -> list[Hint]:
+        return [h for h in self.hints if h.shop_id == shop_id]
 
     @property
     def count(self) -> int:
@@ -151,12 +159,14 @@ _LINES_SQL = """
 SELECT ci.sku AS sku_id, ci.quantity, ci.selected, s.product AS product_id, p.shop AS shop_id, sh.name AS shop_name,
        p.title, p.specs, s.spec_values, s.price_fen, s.stock, s.weight_g,
        (p.status = 'active') AS product_on_sale, (sh.status = 'active') AS shop_open,
-       img.key AS image_key, img.width AS image_width, img.height AS image_height
+       img.key AS image_key, img.width AS image_width, img.height AS image_height,
+       coalesce(cat.path, '') AS category_path
 FROM cart c
 JOIN cart_item ci ON ci.cart = c.id
 JOIN sku s ON s.id = ci.sku
 JOIN product p ON p.id = s.product
 JOIN shop sh ON sh.id = p.shop
+LEFT JOIN category cat ON cat.id = p.category
 LEFT JOIN LATERAL (
     SELECT i.key, i.width, i.height FROM product_image i WHERE i.product = p.id
     ORDER BY (i.position = s.image_position) DESC, i.position LIMIT 1
@@ -209,6 +219,7 @@ def _line(r: dict[str, Any]) -> CartLine:
         quantity=int(r["quantity"]),
         stock=stock,
         weight_g=int(r["weight_g"] or 0),
+        category_ids=tuple(int(part) for part in str(r.get("category_path") or "").split("/") if part.isdigit()),
         selected=bool(r["selected"]),
         available=not reason,
         unavailable_reason=reason,
@@ -271,12 +282,16 @@ async def cart_view(*, owner: CartOwner) -> CartView:
     shop_ids = list(dict.fromkeys(line.shop_id for line in chosen))
     shipping = await _shipping(shop_ids)
     region = await _region(owner.user_id) if chosen else None
-    quote = pricing.quote(
-        [
-            pricing.Line(
+    member = await member_for(owner.user_id) if owner.user_id is not None and chosen else ANONYMOUS
+    priced = await promo_engine.price(
+        member=member,
+        lines=[
+            LineInfo(
                 key=str(line.sku_id),
                 sku_id=line.sku_id,
+                product_id=line.product_id,
                 shop_id=line.shop_id,
+                category_ids=line.category_ids,
                 unit_price_fen=line.unit_price_fen,
                 quantity=line.order_quantity,
                 weight_g=line.weight_g,
@@ -285,9 +300,18 @@ async def cart_view(*, owner: CartOwner) -> CartView:
         ],
         shipping=shipping,
         region=region,
+        with_coupons=False,  # coupons and points are chosen at checkout
     )
+    quote = priced.quote
     prices = {lp.sku_id: lp for shop in quote.shops for lp in shop.lines}
-    return CartView(shops=_group(available, quote), unavailable=unavailable, quote=quote, prices=prices, region=region)
+    return CartView(
+        shops=_group(available, quote),
+        unavailable=unavailable,
+        quote=quote,
+        prices=prices,
+        region=region,
+        hints=priced.hints,
+    )
 
 
 async def checkout_lines(*, user_id: int) -> list[CartLine]:

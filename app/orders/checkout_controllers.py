@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromQuery
+from litestar.params import FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
 from app.core.errors import DomainError
@@ -26,7 +26,9 @@ from app.web.htmx import is_htmx, render
 
 PAGE = "storefront/checkout/checkout.html"
 BODY = "storefront/checkout/_body.html"
-_LINE = re.compile(r"^(\d{1,10}):(\d{1,4})$")
+_LINE = re.compile(r"^(\d{1,10}):(\d{1,4})(?::f(\d{1,10}))?$")  # sku:quantity[:f<flash item>]
+_COUPON_FIELD = re.compile(r"^coupon-(platform|shop-\d{1,10})$")
+ALL_POINTS = 10**9  # "use points": as many as the order allows (the engine clamps)
 _SHOP_FIELD = re.compile(r"^(delivery|pickup|note|invoice_kind|invoice_title|invoice_tax_no)-(\d{1,10})$")
 
 
@@ -66,7 +68,8 @@ class _Form:
                     N_("Enter a quantity between 1 and %(max)s."), max=services.MAX_QUANTITY
                 )
                 continue
-            self.lines.append(CheckoutLine(int(match.group(1)), quantity))
+            flash = int(match.group(3)) if match.group(3) else None
+            self.lines.append(CheckoutLine(int(match.group(1)), quantity, flash))
         self.source = "buy" if self.values.get("source") == "buy" else "cart"
         self.address_id = _int(self.values.get("address"))
         token = self.values.get("token", "")
@@ -78,6 +81,15 @@ class _Form:
         for key, value in self.values.items():
             if match := _SHOP_FIELD.match(key):
                 shops.setdefault(int(match.group(2)), {})[match.group(1)] = value
+        # coupons: the page shows the engine's best pick as checked radios; once posted, what is checked is the choice
+        self.coupon_ids: list[int] | None = None
+        if self.values.get("coupon_mode") == "manual":
+            self.coupon_ids = [
+                coupon_id
+                for key, value in self.values.items()
+                if _COUPON_FIELD.match(key) and (coupon_id := _int(value)) is not None
+            ]
+        self.points = ALL_POINTS if self.values.get("use_points") == "1" else 0
         self.choices: dict[int, ShopChoice] = {}
         for shop_id, fields in shops.items():
             note = fields.get("note", "").strip()
@@ -105,6 +117,8 @@ async def _render(
     token: uuid.UUID,
     address_id: int | None = None,
     choices: dict[int, ShopChoice] | None = None,
+    coupon_ids: list[int] | None = None,
+    points: int = 0,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
@@ -112,12 +126,20 @@ async def _render(
     book = await _addresses(user_id)
     if address_id is None or all(_attr(a, "id") != address_id for a in book):
         address_id = next((_attr(a, "id") for a in book if _attr(a, "is_default")), None)
-    view = await services.prepare_checkout(buyer_id=user_id, lines=lines, address_id=address_id, choices=choices)
-    back = (
-        "/checkout"
-        if source == "cart"
-        else "/checkout?" + urlencode({"sku": lines[0].sku_id, "qty": lines[0].quantity})
+    view = await services.prepare_checkout(
+        buyer_id=user_id,
+        lines=lines,
+        address_id=address_id,
+        choices=choices,
+        coupon_ids=coupon_ids,
+        points=points,
     )
+    back = "/checkout"
+    if source == "buy":
+        query: dict[str, object] = {"sku": lines[0].sku_id, "qty": lines[0].quantity}
+        if lines[0].flash_item_id is not None:
+            query["flash"] = lines[0].flash_item_id
+        back += "?" + urlencode(query)
     return render(
         request,
         PAGE,
@@ -140,18 +162,24 @@ class CheckoutController(Controller):
 
     @get("/", name="checkout:page")
     async def page(
-        self, request: Request, sku: FromQuery[str | None] = None, qty: FromQuery[str | None] = None
+        self,
+        request: Request,
+        sku: FromQuery[str | None] = None,
+        qty: FromQuery[str | None] = None,
+        flash_item: Annotated[str | None, QueryParameter(name="flash")] = None,
     ) -> Template | Redirect:
         user = current_user(request)
         if user is None:  # buy-now from a product page: sign in, then come straight back
-            target = "/checkout" + (("?" + urlencode({"sku": sku, "qty": qty or "1"})) if sku else "")
+            query = {"sku": sku, "qty": qty or "1", **({"flash": flash_item} if flash_item else {})}
+            target = "/checkout" + (("?" + urlencode(query)) if sku else "")
             return Redirect(path="/login?" + urlencode({"next": target}), status_code=303)
         if sku is not None:
             sku_id, quantity = _int(sku), services.parse_quantity(qty or "1")
-            if sku_id is None or quantity is None:
+            flash_id = _int(flash_item) if flash_item else None
+            if sku_id is None or quantity is None or (flash_item and flash_id is None):
                 flash(request, N_("Enter a quantity between 1 and %(max)s."), "error", max=services.MAX_QUANTITY)
                 return Redirect(path="/cart", status_code=303)
-            lines, source = [CheckoutLine(sku_id, quantity)], "buy"
+            lines, source = [CheckoutLine(sku_id, quantity, flash_id)], "buy"
         else:
             from app.cart import services as cart
 
@@ -175,6 +203,8 @@ class CheckoutController(Controller):
             token=form.token or uuid.uuid4(),
             address_id=form.address_id,
             choices=form.choices,
+            coupon_ids=form.coupon_ids,
+            points=form.points,
             values=form.values,
             errors=form.errors,
         )
@@ -194,6 +224,8 @@ class CheckoutController(Controller):
             "token": token,
             "address_id": form.address_id,
             "choices": form.choices,
+            "coupon_ids": form.coupon_ids,
+            "points": form.points,
             "values": form.values,
         }
         if form.values.get("action") == "refresh" or form.token is None:
@@ -207,6 +239,8 @@ class CheckoutController(Controller):
                 lines=form.lines,
                 address_id=form.address_id,
                 choices=form.choices,
+                coupon_ids=form.coupon_ids,
+                points=form.points,
             )
         except DomainError as exc:
             errors = {"__all__": gettext(exc.message, **exc.params)}
@@ -214,7 +248,9 @@ class CheckoutController(Controller):
         if group.created and form.source == "cart":
             from app.cart import services as cart
 
-            await cart.remove_purchased(user_id=user_id, sku_ids=[line.sku_id for line in form.lines])
+            await cart.remove_purchased(
+                user_id=user_id, sku_ids=[line.sku_id for line in form.lines if line.flash_item_id is None]
+            )
         target = f"/pay/{group.no}"
         if is_htmx(request):
             return Redirect(path=target, status_code=303, headers={"HX-Redirect": target})

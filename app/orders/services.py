@@ -27,7 +27,9 @@ from app.core.principal import Actor
 from app.orders.errors import CheckoutError, InsufficientStock
 from app.orders.states import transition
 from app.orders.tables import OrderItem
+from app.promotions import engine as promo_engine
 from app.promotions import pricing
+from app.promotions.context import LineInfo, Member
 
 log = logging.getLogger("jishi.orders")
 
@@ -45,6 +47,12 @@ GROUP_NOT_FOUND = N_("Order not found.")
 class CheckoutLine:
     sku_id: int
     quantity: int
+    flash_item_id: int | None = None  # bought at a flash-sale price from the flash stock (app/flash)
+
+    @property
+    def key(self) -> str:
+        """The line's key in the pricing engine (gift lines are "gift:<promotion>:<sku>")."""
+        return f"flash:{self.flash_item_id}" if self.flash_item_id is not None else str(self.sku_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +137,7 @@ class SkuRow:
     stock: int
     weight_g: int
     available: bool  # product active and shop active
+    category_ids: tuple[int, ...] = ()  # the product's category and its ancestors
 
 
 _SKU_SQL = """
@@ -136,8 +145,9 @@ SELECT s.id AS sku_id, s.product AS product_id, p.shop AS shop_id, sh.name AS sh
        s.spec_values, s.price_fen, s.stock, s.weight_g,
        coalesce(img.key, '') AS image_key, coalesce(img.width, 0) AS image_width,
        coalesce(img.height, 0) AS image_height,
-       (p.status = 'active' AND sh.status = 'active') AS available
+       (p.status = 'active' AND sh.status = 'active') AS available, coalesce(c.path, '') AS category_path
 FROM sku s JOIN product p ON p.id = s.product JOIN shop sh ON sh.id = p.shop
+LEFT JOIN category c ON c.id = p.category
 LEFT JOIN LATERAL (SELECT i.key, i.width, i.height FROM product_image i WHERE i.product = p.id
                    ORDER BY (i.position = s.image_position) DESC, i.position LIMIT 1) img ON true
 WHERE s.id = ANY({}::int[])
@@ -168,6 +178,7 @@ async def load_skus(sku_ids: Sequence[int]) -> dict[int, SkuRow]:
             stock=int(r["stock"]),
             weight_g=int(r["weight_g"] or 0),
             available=bool(r["available"]),
+            category_ids=tuple(int(part) for part in str(r["category_path"]).split("/") if part.isdigit()),
         )
     return out
 
@@ -176,7 +187,7 @@ async def load_skus(sku_ids: Sequence[int]) -> dict[int, SkuRow]:
 class ShopCheckout:
     shop_id: int
     shop_name: str
-    lines: list[tuple[SkuRow, int, pricing.LinePrice]]
+    lines: list[tuple[SkuRow, int, pricing.LinePrice]]  # gift lines too (unit price 0)
     price: pricing.ShopPrice
     choice: ShopChoice
     pickup_points: list[Any] = field(default_factory=list)
@@ -196,6 +207,18 @@ class CheckoutView:
     address: dict[str, Any] | None
     problems: list[Problem]  # what would stop the order as it stands
     needs_address: bool
+    priced: promo_engine.Priced | None = None  # the promotions applied: hints, coupons, points
+    sources: dict[str, str] = field(default_factory=dict)  # line key -> where its stock comes from ("" = the SKU)
+    line_map: dict[str, CheckoutLine] = field(default_factory=dict)
+
+    def breakdown(self) -> list[tuple[str, int]]:
+        """Money off by reason (msgid, fen < 0), over every line, in the order first met."""
+        out: dict[str, int] = {}
+        for shop in self.shops:
+            for _sku, _qty, line in shop.lines:
+                for adj in line.adjustments:
+                    out[adj.reason] = out.get(adj.reason, 0) + adj.amount_fen
+        return list(out.items())
 
     @property
     def can_submit(self) -> bool:
@@ -203,10 +226,10 @@ class CheckoutView:
 
 
 def _merge_lines(lines: Sequence[CheckoutLine]) -> list[CheckoutLine]:
-    merged: dict[int, int] = {}
+    merged: dict[tuple[int, int | None], int] = {}
     for line in lines:
-        merged[line.sku_id] = merged.get(line.sku_id, 0) + line.quantity
-    return [CheckoutLine(sku, qty) for sku, qty in merged.items()]
+        merged[(line.sku_id, line.flash_item_id)] = merged.get((line.sku_id, line.flash_item_id), 0) + line.quantity
+    return [CheckoutLine(sku, qty, flash) for (sku, flash), qty in merged.items()]
 
 
 async def _shipping(shop_ids: list[int]) -> dict[int, pricing.ShippingTemplate]:
@@ -243,30 +266,52 @@ async def _address(buyer_id: int, address_id: int | None) -> dict[str, Any] | No
     return await addresses.address_snapshot(user_id=buyer_id, address_id=address_id)
 
 
-def _price(
+def _line_info(sku: SkuRow, line: CheckoutLine) -> LineInfo:
+    return LineInfo(
+        key=line.key,
+        sku_id=sku.sku_id,
+        product_id=sku.product_id,
+        shop_id=sku.shop_id,
+        category_ids=sku.category_ids,
+        unit_price_fen=sku.price_fen,
+        quantity=line.quantity,
+        flash_item_id=line.flash_item_id,
+        weight_g=sku.weight_g,
+    )
+
+
+async def _price(
+    member: Member,
     skus: dict[int, SkuRow],
     lines: Sequence[CheckoutLine],
     shipping: dict[int, pricing.ShippingTemplate],
     choices: dict[int, ShopChoice],
     region: str | None,
-) -> pricing.Quote:
-    """The engine's quote; a pickup order ships nothing, so it costs no postage and suits any address."""
+    *,
+    coupon_ids: Sequence[int] | None,
+    points: int,
+) -> promo_engine.Priced:
+    """The promotions engine's price; a pickup order ships nothing, so it costs no postage and suits any address."""
     templates = {
         shop_id: (pricing.FREE_SHIPPING if choices.get(shop_id, ShopChoice()).delivery == "pickup" else template)
         for shop_id, template in shipping.items()
     }
-    engine_lines = [
-        pricing.Line(
-            key=str(line.sku_id),
-            sku_id=line.sku_id,
-            shop_id=skus[line.sku_id].shop_id,
-            unit_price_fen=skus[line.sku_id].price_fen,
-            quantity=line.quantity,
-            weight_g=skus[line.sku_id].weight_g,
-        )
-        for line in lines
-    ]
-    return pricing.quote(engine_lines, shipping=templates, region=region)
+    return await promo_engine.price(
+        member=member,
+        lines=[_line_info(skus[line.sku_id], line) for line in lines],
+        shipping=templates,
+        region=region,
+        coupon_ids=coupon_ids,
+        points=points,
+    )
+
+
+def _gift_line(gift: Any, sku: SkuRow) -> tuple[SkuRow, int, pricing.LinePrice]:
+    key = f"gift:{gift.promotion_id}:{sku.sku_id}"
+    price = pricing.LinePrice(
+        key=key, sku_id=sku.sku_id, unit_price_fen=0, quantity=gift.quantity, gross_fen=0, adjustments=(), paid_fen=0
+    )
+    return sku, gift.quantity, price
 
 
 async def prepare_checkout(
@@ -275,10 +320,15 @@ async def prepare_checkout(
     lines: Sequence[CheckoutLine],
     address_id: int | None = None,
     choices: dict[int, ShopChoice] | None = None,
+    coupon_ids: Sequence[int] | None = None,
+    points: int = 0,
 ) -> CheckoutView:
-    """What the checkout page shows: lines per shop at today's prices, shipping per shop for the chosen address,
-    the totals, and every problem that would stop the order (unavailable or short lines, no address, a region the
-    shop does not deliver to)."""
+    """What the checkout page shows: lines per shop at today's prices with every promotion that applies (coupons:
+    the best ones unless `coupon_ids` says which; `points` to spend), shipping per shop for the chosen address, the
+    totals, and every problem that would stop the order (unavailable or short lines, a flash sale that is not on,
+    no address, a region the shop does not deliver to)."""
+    from app.membership.checkout import member_for
+
     choices = dict(choices or {})
     lines = _merge_lines(lines)[:MAX_LINES]
     skus = await load_skus([line.sku_id for line in lines])
@@ -291,7 +341,7 @@ async def prepare_checkout(
         elif not sku.available:
             problems.append(Problem(N_("%(title)s is no longer on sale."), {"title": sku.title}, "unavailable"))
         else:
-            if sku.stock < line.quantity:
+            if line.flash_item_id is None and sku.stock < line.quantity:  # flash lines have their own stock
                 problems.append(
                     Problem(N_("%(title)s has only %(left)s left."), {"title": sku.title, "left": sku.stock}, "stock")
                     if sku.stock
@@ -300,10 +350,10 @@ async def prepare_checkout(
             kept.append(line)
     shop_ids = list(dict.fromkeys(skus[line.sku_id].shop_id for line in kept))
     shipping = await _shipping(shop_ids)
-    points = await _pickup_points(shop_ids)
+    pickup = await _pickup_points(shop_ids)
     for shop_id in shop_ids:
         choice = choices.get(shop_id, ShopChoice())
-        if choice.delivery == "pickup" and not points.get(shop_id):
+        if choice.delivery == "pickup" and not pickup.get(shop_id):
             choice = ShopChoice(note=choice.note, invoice=choice.invoice)  # no pickup points: express
         choices[shop_id] = choice
     needs_address = any(choices[s].delivery == "express" for s in shop_ids)
@@ -313,12 +363,30 @@ async def prepare_checkout(
         address = None
         problems.append(Problem(N_("Choose one of your addresses."), {}, "address"))
     region = address.get("province_code") if address else None
-    quote = _price(skus, kept, shipping, choices, region)
+    member = await member_for(buyer_id)
+    priced = await _price(member, skus, kept, shipping, choices, region, coupon_ids=coupon_ids, points=points)
+    quote = priced.quote
+    line_map = {line.key: line for line in kept}
+    for key in priced.flash_refused:
+        problems.append(
+            Problem(
+                N_("The flash sale for %(title)s is not on."),
+                {"title": skus[line_map[key].sku_id].title},
+                "unavailable",
+            )
+        )
+    gift_skus = await load_skus(sorted({g.sku_id for g in priced.gifts})) if priced.gifts else {}
+    sources = {line.key: (f"flash:{line.flash_item_id}" if line.flash_item_id is not None else "") for line in kept}
     by_key = {lp.key: lp for s in quote.shops for lp in s.lines}
     shops: list[ShopCheckout] = []
     for shop_price in quote.shops:
-        shop_lines = [(skus[line.sku_id], line.quantity, by_key[str(line.sku_id)]) for line in kept]
+        shop_lines = [(skus[line.sku_id], line.quantity, by_key[line.key]) for line in kept]
         shop_lines = [entry for entry in shop_lines if entry[0].shop_id == shop_price.shop_id]
+        for gift in priced.gifts:
+            sku = gift_skus.get(gift.sku_id)
+            if gift.shop_id == shop_price.shop_id and sku is not None and sku.shop_id == gift.shop_id:
+                shop_lines.append(_gift_line(gift, sku))
+                sources[shop_lines[-1][2].key] = f"gift:{gift.promotion_id}"
         shop_name = shop_lines[0][0].shop_name
         if not shop_price.deliverable:
             problems.append(Problem(N_("%(shop)s does not deliver to this address."), {"shop": shop_name}, "delivery"))
@@ -329,10 +397,19 @@ async def prepare_checkout(
                 lines=shop_lines,
                 price=shop_price,
                 choice=choices[shop_price.shop_id],
-                pickup_points=points.get(shop_price.shop_id, []),
+                pickup_points=pickup.get(shop_price.shop_id, []),
             )
         )
-    return CheckoutView(shops=shops, quote=quote, address=address, problems=problems, needs_address=needs_address)
+    return CheckoutView(
+        shops=shops,
+        quote=quote,
+        address=address,
+        problems=problems,
+        needs_address=needs_address,
+        priced=priced,
+        sources=sources,
+        line_map=line_map,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -392,9 +469,13 @@ async def place_order(
     lines: Sequence[CheckoutLine],
     address_id: int | None = None,
     choices: dict[int, ShopChoice] | None = None,
+    coupon_ids: Sequence[int] | None = None,
+    points: int = 0,
 ) -> PlacedGroup:
-    """Create one order group and one order per shop, or nothing. Prices come from the catalog and the pricing
-    engine, never from the form. Submitting the same token again returns the same group."""
+    """Create one order group and one order per shop, or nothing. Prices come from the catalog and the promotions
+    engine, never from the form. Stock, flash stock, gift stock, coupons and points are all taken in the one
+    transaction, each by a statement that cannot overshoot. Submitting the same token again returns the same
+    group."""
     if existing := await _existing_group(checkout_token, buyer_id):
         return existing
     lines = _merge_lines(lines)
@@ -402,7 +483,9 @@ async def place_order(
         raise CheckoutError(N_("Your order is empty."))
     if len(lines) > MAX_LINES or any(not 1 <= line.quantity <= MAX_QUANTITY for line in lines):
         raise CheckoutError(N_("Enter a quantity between 1 and %(max)s."), max=MAX_QUANTITY)
-    view = await prepare_checkout(buyer_id=buyer_id, lines=lines, address_id=address_id, choices=choices)
+    view = await prepare_checkout(
+        buyer_id=buyer_id, lines=lines, address_id=address_id, choices=choices, coupon_ids=coupon_ids, points=points
+    )
     # short stock is decided by the conditional UPDATE below, at the moment of truth; everything else stops here
     blocking = [p for p in view.problems if p.kind != "stock"]
     if blocking:
@@ -437,19 +520,56 @@ async def place_order(
             assert existing is not None
             return existing
         group_id = inserted["id"]
-        entries = sorted(((sku, qty) for shop in view.shops for sku, qty, _ in shop.lines), key=lambda e: e[0].sku_id)
-        for sku, qty in entries:  # fixed lock order: SKU ids ascending
+        entries = [(sku, qty, view.sources.get(line.key, "")) for shop in view.shops for sku, qty, line in shop.lines]
+        plain = sorted(((sku, qty) for sku, qty, source in entries if not source), key=lambda e: e[0].sku_id)
+        for sku, qty in plain:  # fixed lock order: SKU ids ascending, then flash items, then gift promotions
             if not await take_stock(sku_id=sku.sku_id, quantity=qty):
                 left = await fetchrow("SELECT stock FROM sku WHERE id = {}", sku.sku_id)
                 stock = int(left["stock"]) if left else 0
                 if stock:
                     raise InsufficientStock(N_("%(title)s has only %(left)s left."), title=sku.title, left=stock)
                 raise InsufficientStock(N_("%(title)s is sold out."), title=sku.title)
+        await _take_special_stock(buyer_id, entries)
         for shop in view.shops:
-            await _insert_order(group_id, buyer_id, shop, view.address, pickups.get(shop.shop_id), deadline, now)
-        await _refresh_products(sorted({sku.product_id for sku, _ in entries}))
+            await _insert_order(
+                group_id, buyer_id, shop, view.address, pickups.get(shop.shop_id), deadline, now, view.sources
+            )
+        await _use_benefits(buyer_id, group_id, view)
+        if plain:
+            await _refresh_products(sorted({sku.product_id for sku, _ in plain}))
         group_no = (await fetchrow("SELECT no FROM order_group WHERE id = {}", group_id) or {})["no"]
     return PlacedGroup(group_id, group_no, view.quote.total_fen, created=True)
+
+
+async def _take_special_stock(buyer_id: int, entries: Sequence[tuple[SkuRow, int, str]]) -> None:
+    """Flash-sale lines take the flash item's stock (and count against the buyer's limit); gift lines take the gift
+    promotion's stock. A gift that ran out is refused like a sold-out line: the buyer sees the new price."""
+    from app.flash.checkout import take_flash_stock
+    from app.promotions.offers import take_gift_stock
+
+    special = sorted(((source, sku, qty) for sku, qty, source in entries if source), key=lambda e: e[0])
+    for source, sku, qty in special:
+        kind, _, ref = source.partition(":")
+        if kind == "flash":
+            refused = await take_flash_stock(buyer_id=buyer_id, flash_item_id=int(ref), quantity=qty)
+            if refused:
+                raise InsufficientStock(refused, title=sku.title)
+        elif kind == "gift" and not await take_gift_stock(promotion_id=int(ref), sku_id=sku.sku_id, quantity=qty):
+            raise InsufficientStock(N_("The gift %(title)s has run out. Please review your order."), title=sku.title)
+
+
+async def _use_benefits(buyer_id: int, group_id: int, view: CheckoutView) -> None:
+    """The coupons and points this checkout was priced with, used up in the same transaction."""
+    from app.coupons.checkout import use_coupons
+    from app.membership.checkout import spend_points
+
+    priced = view.priced
+    if priced is None:
+        return
+    if priced.coupons.selected_ids:
+        await use_coupons(buyer_id=buyer_id, user_coupon_ids=priced.coupons.selected_ids, group_id=group_id)
+    if priced.points_used:
+        await spend_points(user_id=buyer_id, points=priced.points_used, group_id=group_id)
 
 
 async def _insert_order(
@@ -460,6 +580,7 @@ async def _insert_order(
     pickup: dict[str, Any] | None,
     deadline: Any,
     now: Any,
+    sources: dict[str, str],
 ) -> int:
     price = shop.price
     row = await fetchrow(
@@ -504,6 +625,7 @@ async def _insert_order(
                     for a in line.adjustments
                 ],
                 weight_g=sku.weight_g,
+                stock_source=sources.get(line.key, ""),
             )
             for sku, qty, line in shop.lines
         ]
@@ -600,14 +722,30 @@ async def _notify_sellers(order_ids: list[int]) -> None:
 
 
 async def restock(*, order_ids: Sequence[int]) -> None:
-    """Give the stock of these orders' items back (in the caller's transaction), SKUs in id order."""
+    """Give the stock of these orders' items back (in the caller's transaction) where it came from: SKUs in id
+    order, then flash items (with the buyer's count), then gift promotions."""
+    from app.flash.checkout import release_flash_stock
+    from app.promotions.offers import return_gift_stock
+
     items = await fetch(
         'SELECT sku, product, sum(quantity) AS n FROM order_item WHERE "order" = ANY({}::int[]) '
-        "GROUP BY sku, product ORDER BY sku",
+        "AND stock_source = '' GROUP BY sku, product ORDER BY sku",
         list(order_ids),
     )
     for item in items:
         await fetch("UPDATE sku SET stock = stock + {} WHERE id = {}", int(item["n"]), item["sku"])
+    special = await fetch(
+        'SELECT i.stock_source, o.buyer, sum(i.quantity) AS n FROM order_item i JOIN shop_order o ON o.id = i."order" '
+        "WHERE i.\"order\" = ANY({}::int[]) AND i.stock_source <> '' GROUP BY i.stock_source, o.buyer "
+        "ORDER BY i.stock_source",
+        list(order_ids),
+    )
+    for row in special:
+        kind, _, ref = str(row["stock_source"]).partition(":")
+        if kind == "flash":
+            await release_flash_stock(buyer_id=row["buyer"], flash_item_id=int(ref), quantity=int(row["n"]))
+        elif kind == "gift":
+            await return_gift_stock(promotion_id=int(ref), quantity=int(row["n"]))
     if items:
         await _refresh_products(sorted({int(i["product"]) for i in items}))
 
@@ -632,7 +770,17 @@ async def _cancel_group(group_id: int, *, action: str, actor: Actor, reason: str
         )
     await fetch("UPDATE order_group SET status = 'cancelled' WHERE id = {}", group_id)
     await restock(order_ids=[o["id"] for o in orders])
+    await _release_benefits(group_id)
     return True
+
+
+async def _release_benefits(group_id: int) -> None:
+    """An unpaid group was cancelled: its coupons become usable again and its points come back."""
+    from app.coupons.checkout import release_coupons
+    from app.membership.checkout import refund_points
+
+    await release_coupons(group_id=group_id)
+    await refund_points(group_id=group_id)
 
 
 async def cancel_unpaid(*, buyer_id: int, order_id: int, actor: Actor, reason: str = "") -> int:

@@ -91,6 +91,9 @@ class OrderItem(Table, tablename="order_item"):
     paid_fen = BigInt()  # gross + adjustments: what a refund of this whole line returns
     adjustments = JSONB(default="[]")  # [{"reason": msgid, "amount_fen": -n, "bearer": "shop", "source": ""}]
     weight_g = Integer(default=0)
+    # where the units came from, so a cancellation gives them back there: "" the SKU's stock, "flash:<item id>" a
+    # flash sale's own stock, "gift:<promotion id>" a gift promotion's gift stock
+    stock_source = Varchar(length=40, default="")
 
     valid_quantity = Check("quantity > 0")
     valid_money = Check("unit_price_fen >= 0 AND gross_fen >= 0 AND paid_fen >= 0 AND paid_fen <= gross_fen")

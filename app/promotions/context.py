@@ -46,6 +46,7 @@ class LineInfo:
     unit_price_fen: int
     quantity: int
     flash_item_id: int | None = None  # bought in a flash sale (app/flash)
+    weight_g: int = 0  # per unit, for shipping by weight
 
 
 @dataclass(frozen=True, slots=True)
