@@ -8,7 +8,7 @@ Every figure shown or stored comes from the `Quote` in the result."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from app.core import clock
@@ -71,6 +71,11 @@ def _best_prices(lines: Sequence[LineInfo], offers: Sequence[PriceOffer]) -> dic
         if current is None or offer.unit_price_fen < current.unit_price_fen:
             best[offer.line_key] = offer
     return best
+
+
+def _within(discount: pricing.Discount, keys: frozenset[str]) -> pricing.Discount:
+    """A provider's discount kept to the lines it may touch (never a flash line), whatever it asked for."""
+    return replace(discount, line_keys=(discount.line_keys or keys) & keys)
 
 
 def _engine_lines(lines: Sequence[LineInfo]) -> list[pricing.Line]:
@@ -151,7 +156,7 @@ async def price(
     if open_lines:
         # B. multi-piece, bundles, full-reduction (shop, then platform campaigns), gifts
         order = await promotions.order_offers(open_ctx, open_values())
-        discounts.extend(order.discounts)
+        discounts.extend(_within(d, open_keys) for d in order.discounts)
         hints, gifts = order.hints, order.gifts
         # C. the member level's extra percentage, borne by the platform
         if member.user_id is not None and member.extra_discount_pct > 0:
@@ -169,7 +174,7 @@ async def price(
         # D. coupons: one per shop and one platform coupon
         if with_coupons and member.user_id is not None:
             pick = await coupons.pick_coupons(open_ctx, open_values(), coupon_ids)
-            discounts.extend(pick.discounts)
+            discounts.extend(_within(d, open_keys) for d in pick.discounts)
         # E. points, borne by the platform
         if with_coupons and member.user_id is not None:
             payable = sum(open_values().values())
