@@ -18,6 +18,7 @@ from app.core.db import engine, fetchrow
 from app.core.errors import NotFound, ValidationFailed
 from app.core.i18n import LOCALES, N_
 from app.core.principal import PLATFORM_ROLES, Actor, Principal
+from app.coupons.services import grant_welcome_pack
 from app.moderation.services import record_audit
 
 
@@ -103,6 +104,7 @@ async def register(
             else N_("This mobile number is already registered. Log in instead?")
         )
         raise ValidationFailed({"identifier": already})
+    await grant_welcome_pack(user_id=int(row["id"]))  # never raises: the account matters more than a gift
     return int(row["id"])
 
 

@@ -4,4 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-SWEEPS: list[tuple[str, Callable[[], Awaitable[object]]]] = []
+from app.coupons.services import expire_coupons
+
+
+async def expire() -> int:
+    """Unused coupons past their use window become expired (idempotent, SKIP LOCKED batches)."""
+    return await expire_coupons()
+
+
+SWEEPS: list[tuple[str, Callable[[], Awaitable[object]]]] = [("coupons.expire", expire)]
