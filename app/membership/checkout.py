@@ -3,24 +3,78 @@ contract."""
 
 from __future__ import annotations
 
+from app.core.db import fetchrow
+from app.core.i18n import N_
+from app.membership import ledger, rules
+from app.membership.services import get_settings, list_levels
+from app.orders.errors import CheckoutError
 from app.promotions.context import ANONYMOUS, Member, PointsOffer
 
 
 async def member_for(user_id: int | None) -> Member:
     """The buyer's level and perks (anonymous or no level: defaults)."""
-    return ANONYMOUS if user_id is None else Member(user_id=user_id)
+    if user_id is None:
+        return ANONYMOUS
+    row = await fetchrow(
+        'SELECT (SELECT growth FROM member_profile WHERE "user" = {}) AS growth, '
+        "EXISTS (SELECT 1 FROM order_group WHERE buyer = {} AND status = 'paid') AS paid",
+        user_id,
+        user_id,
+    )
+    growth = int(row["growth"] or 0) if row else 0
+    is_new = not (row and row["paid"])
+    level = rules.level_for(await list_levels(active_only=True), growth)
+    if level is None:
+        return Member(user_id=user_id, is_new=is_new)
+    return Member(
+        user_id=user_id,
+        level_rank=level.rank,
+        level_name=level.name,
+        extra_discount_pct=level.extra_discount_pct,
+        free_shipping=level.free_shipping,
+        points_multiplier_pct=level.points_multiplier_pct,
+        is_new=is_new,
+    )
 
 
 async def points_offer(*, user_id: int, payable_fen: int) -> PointsOffer | None:
     """How many points this order may use: balance, the per-order cap (a % of `payable_fen`), the rate. None: points
     are switched off or the buyer has none."""
-    return None
+    settings = await get_settings()
+    if not settings.enabled or settings.points_per_yuan <= 0:
+        return None
+    balance = await ledger.balance(user_id)
+    if balance <= 0:
+        return None
+    return PointsOffer(
+        balance=balance,
+        max_points=rules.points_cap(
+            balance=balance,
+            payable_fen=payable_fen,
+            max_use_pct=settings.max_use_pct,
+            points_per_yuan=settings.points_per_yuan,
+        ),
+        points_per_yuan=settings.points_per_yuan,
+    )
 
 
 async def spend_points(*, user_id: int, points: int, group_id: int) -> None:
     """In place_order's transaction: a negative ledger entry for the group, race-safe; raise
     app.orders.errors.CheckoutError when the balance is short."""
+    if points <= 0:
+        return
+    try:
+        await ledger.debit(user_id=user_id, points=points, reason="spend", ref=str(group_id))
+    except ledger.ShortOfPoints as exc:
+        raise CheckoutError(N_("Not enough points: you have %(have)s, this needs %(need)s."), **exc.params) from None
 
 
 async def refund_points(*, group_id: int) -> None:
-    """In the caller's transaction: the group was cancelled before payment; give its spent points back (idempotent)."""
+    """In the caller's transaction: the group was cancelled before payment; give its spent points back (idempotent).
+    The points come back as a new earning that expires at the end of this year."""
+    spent = await fetchrow(
+        "SELECT \"user\", -delta AS points FROM points_entry WHERE reason = 'spend' AND ref = {}", str(group_id)
+    )
+    if spent is None or int(spent["points"]) <= 0:
+        return
+    await ledger.add_entry(user_id=int(spent["user"]), delta=int(spent["points"]), reason="refund", ref=str(group_id))
