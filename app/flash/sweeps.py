@@ -4,4 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-SWEEPS: list[tuple[str, Callable[[], Awaitable[object]]]] = []
+from app.flash.services import return_unsold_stock
+
+SWEEPS: list[tuple[str, Callable[[], Awaitable[object]]]] = [
+    ("flash sales over: unsold flash stock back to the SKUs", return_unsold_stock),
+]
