@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-SWEEPS: list[tuple[str, Callable[[], Awaitable[object]]]] = []
+from app.promotions.services import end_due
+
+SWEEPS: list[tuple[str, Callable[[], Awaitable[object]]]] = [("promotions.end_due", end_due)]
