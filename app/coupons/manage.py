@@ -80,7 +80,11 @@ async def list_templates(*, shop_id: int | None) -> list[dict[str, Any]]:
     where, args = _owner(shop_id)
     rows = await fetch(f"SELECT {_COLUMNS} FROM coupon_template WHERE {where} ORDER BY id DESC LIMIT 500", *args)
     stats = await stats_of([r["id"] for r in rows])
-    return [{**r, "stats": stats.get(r["id"], Stats(claimed=r["claimed_count"]))} for r in rows]
+    return [{**r, "need_fen": need_of(r), "stats": stats.get(r["id"], Stats(claimed=r["claimed_count"]))} for r in rows]
+
+
+def need_of(row: dict[str, Any]) -> int:
+    return max(row["min_spend_fen"], row["threshold_fen"] if row["kind"] == "threshold" else 0)
 
 
 async def stats_of(template_ids: list[int]) -> dict[int, Stats]:
