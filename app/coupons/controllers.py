@@ -9,11 +9,11 @@ same management pages over shop templates and platform templates."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from urllib.parse import quote
 
 from app.core.errors import DomainError
 from app.core.i18n import N_, gettext
