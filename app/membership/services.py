@@ -76,7 +76,12 @@ def parse_level(form: dict[str, str]) -> dict[str, object]:
             form, "extra_discount_pct", errors, lo=0, hi=100, msg=N_("Enter a discount from 0 to 100 percent.")
         ),
         "points_multiplier_pct": _int_field(
-            form, "points_multiplier_pct", errors, lo=0, hi=1000, msg=N_("Enter a points multiplier from 0 to 1000%.")
+            form,
+            "points_multiplier_pct",
+            errors,
+            lo=0,
+            hi=1000,
+            msg=N_("Enter a points multiplier from 0 to 1000 (100 = 1x)."),
         ),
         "name_zh": (form.get("name_zh") or "").strip(),
         "name_en": (form.get("name_en") or "").strip(),
