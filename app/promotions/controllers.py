@@ -66,7 +66,7 @@ class _Console(Controller):
     layout = ""
     kinds: tuple[str, ...] = ()
 
-    def owner(self, request: Request) -> int | None:
+    def shop_of(self, request: Request) -> int | None:
         raise NotImplementedError
 
     def _ctx(self, **extra: Any) -> dict[str, Any]:
@@ -76,7 +76,7 @@ class _Console(Controller):
         self, request: Request, *, kind: str, form: dict[str, str], errors: dict[str, str] | None = None,
         promo: rules.Promo | None = None, status_code: int = 200,
     ) -> Template:  # fmt: skip
-        shop_id = self.owner(request)
+        shop_id = self.shop_of(request)
         stats = await services.promotion_stats(promotion_id=promo.id) if promo else None
         skus = await services.shop_skus(shop_id=shop_id) if shop_id is not None and kind in rules.SKU_KINDS else []
         return Template(
@@ -99,7 +99,7 @@ class _Console(Controller):
         return await self._index(request, status=status, kind=kind)
 
     async def _index(self, request: Request, *, status: str, kind: str) -> Template:
-        shop_id = self.owner(request)
+        shop_id = self.shop_of(request)
         return Template(
             template_name="seller/promotions/index.html",
             context=self._ctx(
@@ -129,7 +129,7 @@ class _Console(Controller):
             raise NotFound(N_("Page not found"))
         try:
             pid = await services.save_promotion(
-                actor=actor_of(request), shop_id=self.owner(request), kind=kind, form=form,
+                actor=actor_of(request), shop_id=self.shop_of(request), kind=kind, form=form,
                 activate=form.get("action") == "activate",
             )  # fmt: skip
         except NotFound:
@@ -141,13 +141,13 @@ class _Console(Controller):
 
     @get("/{promotion_id:int}")
     async def detail(self, request: Request, promotion_id: FromPath[int]) -> Template:
-        promo = await services.get_promotion(shop_id=self.owner(request), promotion_id=promotion_id)
+        promo = await services.get_promotion(shop_id=self.shop_of(request), promotion_id=promotion_id)
         form = forms.form_of(promo, get_settings().display_timezone)
         return await self._form_page(request, kind=promo.kind, form=form, promo=promo)
 
     @post("/{promotion_id:int}")
     async def update(self, request: Request, promotion_id: FromPath[int]) -> Template | Redirect:
-        shop_id = self.owner(request)
+        shop_id = self.shop_of(request)
         promo = await services.get_promotion(shop_id=shop_id, promotion_id=promotion_id)
         form = await form_data(request)
         try:
@@ -166,7 +166,7 @@ class _Console(Controller):
     async def status(self, request: Request, promotion_id: FromPath[int], action: FromPath[str]) -> Redirect:
         try:
             await services.change_status(
-                actor=actor_of(request), shop_id=self.owner(request), promotion_id=promotion_id, action=action
+                actor=actor_of(request), shop_id=self.shop_of(request), promotion_id=promotion_id, action=action
             )
         except services.IllegalChange as exc:
             flash(request, exc.message, "warning")
@@ -182,7 +182,7 @@ class PromotionSellerController(_Console):
     layout = "layouts/seller.html"
     kinds = rules.SHOP_KINDS
 
-    def owner(self, request: Request) -> int | None:
+    def shop_of(self, request: Request) -> int | None:
         return int(request.state.shop.shop_id)
 
 
@@ -193,7 +193,7 @@ class PromotionAdminController(_Console):
     layout = "layouts/admin.html"
     kinds = rules.PLATFORM_KINDS
 
-    def owner(self, request: Request) -> int | None:
+    def shop_of(self, request: Request) -> int | None:
         return None
 
 
