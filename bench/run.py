@@ -36,7 +36,7 @@ from typing import Any
 
 import asyncpg
 
-from bench import catalog
+from bench import catalog, flash_burst
 from bench import checkout as checkout_bench
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -474,11 +474,34 @@ def checkout_only() -> int:
     return 0
 
 
+def flash_only() -> int:
+    """BENCH_ONLY=flash make bench: the flash-sale burst (bench/flash_burst.py) alone."""
+    url, _products = catalog.prepare_database(os.environ["DATABASE_URL"])
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    cmd = [sys.executable, "-m", "app.manage", "serve", "--workers", str(WORKERS), "--port", str(port)]
+    server_env = {**os.environ, "DATABASE_URL": url, "LOGIN_LIMIT_PER_IP": "100000"}
+    server = subprocess.Popen(cmd, start_new_session=True, env=server_env)
+    try:
+        wait_healthy(server, base)
+        result = flash_burst.run(base, url)
+    finally:
+        stop(server)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    server_note = f"granian, {WORKERS} workers, on 127.0.0.1 (the load generator shares the machine)"
+    about = {"measured_at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine()}
+    write("flash_burst", result | about | {"server": server_note})
+    flash_burst.summary(result)
+    return 0
+
+
 def main() -> int:
     if not os.environ.get("DATABASE_URL"):
         sys.exit("[bench] DATABASE_URL is not set; run `make bench`")
     if os.environ.get("BENCH_ONLY") == "checkout":
         return checkout_only()
+    if os.environ.get("BENCH_ONLY") == "flash":
+        return flash_only()
     binary = ensure_wrk()
     if not os.environ.get("DATABASE_URL"):
         sys.exit("[bench] DATABASE_URL is not set; run `make bench`")
