@@ -144,41 +144,71 @@ def choose(
     selected: Sequence[int] | None,
     now: datetime,
 ) -> CouponPick:
-    """`selected` None: per shop the shop coupon with the largest discount, then the platform coupon with the
-    largest discount on what the shop coupons left. Otherwise exactly the selected coupons that are usable (the
-    first one per shop and the first platform coupon in the given order; others ignored)."""
+    """`selected` None: the combination that takes the most off. Per shop the shop coupon with the largest
+    discount, then the platform coupon with the largest discount on what the shop coupons left; unless leaving
+    out some shop coupons keeps a bigger platform coupon usable and saves more in total. Otherwise exactly the
+    selected coupons that are usable (the first one per shop and the first platform coupon in the given order;
+    others ignored)."""
     shop_rules = [r for r in rules if r.shop_id is not None]
     platform_rules = [r for r in rules if r.shop_id is None]
     shop_evals = {r.user_coupon_id: evaluate(r, lines, values, now) for r in shop_rules}
 
+    def platform_on(shops: dict[int, Evaluation]) -> dict[int, Evaluation]:
+        left = values_after(values, [as_discount(ev) for ev in shops.values()])
+        return {r.user_coupon_id: evaluate(r, lines, left, now) for r in platform_rules}
+
+    def best_of(evals: Iterable[Evaluation]) -> Evaluation | None:
+        best: Evaluation | None = None
+        for ev in evals:
+            if ev.usable and _better(ev, best):
+                best = ev
+        return best
+
     chosen_shop: dict[int, Evaluation] = {}
+    chosen_platform: Evaluation | None = None
     if selected is None:
+        best_per_shop: dict[int, Evaluation] = {}
         for ev in shop_evals.values():
-            shop_id = ev.rule.shop_id
-            assert shop_id is not None
-            if ev.usable and _better(ev, chosen_shop.get(shop_id)):
-                chosen_shop[shop_id] = ev
+            assert ev.rule.shop_id is not None
+            if ev.usable and _better(ev, best_per_shop.get(ev.rule.shop_id)):
+                best_per_shop[ev.rule.shop_id] = ev
+        # A: every shop's best coupon, then the best platform coupon on what they left
+        chosen_shop = dict(best_per_shop)
+        chosen_platform = best_of(platform_on(chosen_shop).values())
+        total = sum(ev.discount_fen for ev in chosen_shop.values()) + (
+            chosen_platform.discount_fen if chosen_platform else 0
+        )
+        # B: a platform coupon whose threshold a shop coupon would break may be worth more: for each one, keep
+        # only the shop coupons (largest first) that leave it usable; the largest total wins, A on a tie
+        by_size = sorted(best_per_shop.values(), key=lambda ev: -ev.discount_fen)
+        for rule in platform_rules:
+            if not evaluate(rule, lines, values, now).usable:
+                continue
+            shops: dict[int, Evaluation] = {}
+            for ev in by_size:
+                assert ev.rule.shop_id is not None
+                trial = {**shops, ev.rule.shop_id: ev}
+                if platform_on(trial)[rule.user_coupon_id].usable:
+                    shops = trial
+            platform = platform_on(shops)[rule.user_coupon_id]
+            candidate = sum(ev.discount_fen for ev in shops.values()) + platform.discount_fen
+            if candidate > total:
+                chosen_shop, chosen_platform, total = shops, platform, candidate
     else:
         for uc_id in selected:
             ev = shop_evals.get(uc_id)
             if ev is not None and ev.usable and ev.rule.shop_id not in chosen_shop:
                 assert ev.rule.shop_id is not None
                 chosen_shop[ev.rule.shop_id] = ev
-
-    shop_discounts = [as_discount(ev) for ev in chosen_shop.values()]
-    left = values_after(values, shop_discounts)
-    platform_evals = {r.user_coupon_id: evaluate(r, lines, left, now) for r in platform_rules}
-    chosen_platform: Evaluation | None = None
-    if selected is None:
-        for ev in platform_evals.values():
-            if ev.usable and _better(ev, chosen_platform):
-                chosen_platform = ev
-    else:
+    platform_evals = platform_on(chosen_shop)
+    if selected is not None:
         for uc_id in selected:
             ev = platform_evals.get(uc_id)
             if ev is not None and ev.usable:
                 chosen_platform = ev
                 break
+    elif chosen_platform is not None:
+        chosen_platform = platform_evals[chosen_platform.rule.user_coupon_id]
 
     picked = [*chosen_shop.values(), *([chosen_platform] if chosen_platform else [])]
     picked_ids = {ev.rule.user_coupon_id for ev in picked}

@@ -188,3 +188,29 @@ async def test_the_sweep_expires_unused_coupons_past_their_window_only() -> None
     assert await services.expire_coupons() == 0  # idempotent
     statuses = {r["id"]: r["status"] for r in await fetch("SELECT id, status FROM user_coupon")}
     assert statuses == {old: "expired", fresh: "unused"}
+
+
+async def test_pick_coupons_reads_the_buyers_unused_coupons_and_picks_the_best() -> None:
+    from app.coupons.checkout import pick_coupons
+    from app.promotions.context import LineInfo, Member, PricingContext
+
+    buyer, other = await make_user(), await make_user()
+    shop = await make_shop()
+    p300 = await make_template(name="满300减30", threshold_fen=30000, amount_fen=3000)
+    s99 = await make_template(shop_id=shop.id, name="满99减10")
+    far = await make_template(name="满1000减100", threshold_fen=100000, amount_fen=10000)
+    mine = {t: (await services.claim(user_id=buyer.id, template_id=t)).user_coupon_id for t in (p300, s99, far)}
+    await services.claim(user_id=other.id, template_id=p300)
+    line = LineInfo(
+        key="7", sku_id=7, product_id=1, shop_id=shop.id, category_ids=(1,), unit_price_fen=30000, quantity=1
+    )
+    ctx = PricingContext(member=Member(user_id=buyer.id), lines=(line,), now=clock.now())
+    pick = await pick_coupons(ctx, {"7": 30000}, None)
+    # the shop's ¥10 would leave ¥290, below 满300减30: ¥30 alone is the better combination
+    assert pick.selected_ids == (mine[p300],)
+    assert {c.user_coupon_id for c in pick.choices} == set(mine.values())
+    chosen = await pick_coupons(ctx, {"7": 30000}, [mine[p300]])
+    assert chosen.selected_ids == (mine[p300],) and chosen.discounts[0].amount_fen == 3000
+    assert chosen.discounts[0].source == f"coupon:{mine[p300]}" and chosen.discounts[0].bearer == "platform"
+    anonymous = PricingContext(member=Member(user_id=None), lines=(line,), now=clock.now())
+    assert (await pick_coupons(anonymous, {"7": 30000}, None)).choices == ()

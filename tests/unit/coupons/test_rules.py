@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from app.coupons.rules import EXPIRED, NOT_COVERED, NOT_YET, SPEND_MORE, CouponRule, choose, discount_for, evaluate
 from app.promotions.context import LineInfo
 
@@ -176,3 +179,52 @@ def test_zero_value_lines_are_not_covered() -> None:
     v = {"1": 1000, "2": 0}
     ev = evaluate(coupon(kind="amount_off", amount_fen=100), lines, v, NOW)
     assert ev.keys == {"1"}
+
+
+def test_a_bigger_platform_coupon_wins_over_a_shop_coupon_that_would_break_its_threshold() -> None:
+    # ¥300 of goods: the shop's ¥10 would leave ¥290, below 满300减30; ¥30 alone saves more
+    lines = [line("1", shop=1, fen=30000)]
+    shop = coupon(shop_id=1, kind="amount_off", amount_fen=1000)
+    p300 = coupon(threshold_fen=30000, amount_fen=3000)
+    pick = choose([shop, p300], lines, values(lines), None, NOW)
+    assert pick.selected_ids == (p300.user_coupon_id,)
+    assert [d.amount_fen for d in pick.discounts] == [3000]
+    # chosen explicitly, the shop coupon comes first and the platform coupon no longer applies
+    both = choose([shop, p300], lines, values(lines), [shop.user_coupon_id, p300.user_coupon_id], NOW)
+    assert both.selected_ids == (shop.user_coupon_id,)
+
+
+def test_shop_coupons_that_keep_the_platform_coupon_usable_stay() -> None:
+    # two shops: keeping shop 2's coupon still leaves ¥300 for the platform coupon, shop 1's would not
+    lines = [line("1", shop=1, fen=25000), line("2", shop=2, fen=6000)]
+    s1 = coupon(shop_id=1, kind="amount_off", amount_fen=1500)
+    s2 = coupon(shop_id=2, kind="amount_off", amount_fen=500)
+    p = coupon(threshold_fen=30000, amount_fen=5000)
+    pick = choose([s1, s2, p], lines, values(lines), None, NOW)
+    assert set(pick.selected_ids) == {s2.user_coupon_id, p.user_coupon_id}
+    assert sum(d.amount_fen for d in pick.discounts) == 5500
+
+
+@given(
+    prices=st.lists(st.integers(min_value=1, max_value=50000), min_size=1, max_size=5),
+    specs=st.lists(
+        st.tuples(st.sampled_from([None, 1, 2]), st.integers(0, 40000), st.integers(1, 5000), st.booleans()),
+        min_size=1,
+        max_size=6,
+    ),
+)
+@settings(max_examples=200, deadline=None)
+def test_any_pick_is_one_per_shop_plus_one_platform_and_never_takes_more_than_the_goods(prices, specs) -> None:  # type: ignore[no-untyped-def]
+    lines = [line(str(i + 1), shop=1 + i % 2, fen=p) for i, p in enumerate(prices)]
+    rules = [
+        coupon(user_coupon_id=1000 + i, shop_id=shop, kind="percent_off" if pct else "threshold", threshold_fen=need,
+               amount_fen=amount, percent=10, cap_fen=amount)
+        for i, (shop, need, amount, pct) in enumerate(specs)
+    ]  # fmt: skip
+    pick = choose(rules, lines, values(lines), None, NOW)
+    shops = [d.shop_id for d in pick.discounts]
+    assert len(shops) == len(set(shops))
+    assert sum(d.amount_fen for d in pick.discounts) <= sum(prices)
+    for d in pick.discounts:
+        assert d.amount_fen > 0 and d.line_keys
+        assert d.amount_fen <= sum(values(lines)[k] for k in d.line_keys)
