@@ -78,7 +78,13 @@ class _Console(Controller):
     ) -> Template:  # fmt: skip
         shop_id = self.shop_of(request)
         stats = await services.promotion_stats(promotion_id=promo.id) if promo else None
-        skus = await services.shop_skus(shop_id=shop_id) if shop_id is not None and kind in rules.SKU_KINDS else []
+        scoped = kind in (*rules.TIER_KINDS, "multi_piece", "gift")
+        skus = (
+            await services.shop_skus(shop_id=shop_id)
+            if shop_id is not None and (scoped or kind in rules.SKU_KINDS)
+            else []
+        )
+        categories = await services.categories_for_picker() if scoped else []
         return Template(
             template_name="seller/promotions/form.html",
             status_code=status_code,
@@ -89,6 +95,7 @@ class _Console(Controller):
                 promo=promo,
                 stats=stats,
                 skus=skus,
+                categories=categories,
                 tier_rows=range(1, forms.TIER_ROWS + 1),
                 now=clock.now(),
             ),

@@ -92,6 +92,7 @@ class SkuChoice:
     spec: str
     price_fen: int
     stock: int
+    product_id: int = 0
 
 
 def _spec(values: Any) -> str:
@@ -102,12 +103,28 @@ def _spec(values: Any) -> str:
 async def shop_skus(*, shop_id: int, limit: int = 200) -> list[SkuChoice]:
     """The shop's SKUs on sale, for the reference list beside the form."""
     rows = await fetch(
-        "SELECT s.id, s.spec_values, s.price_fen, s.stock, p.title FROM sku s JOIN product p ON p.id = s.product "
-        "WHERE p.shop = {} AND p.status = 'active' ORDER BY p.id DESC, s.position, s.id LIMIT {}",
+        "SELECT s.id, s.spec_values, s.price_fen, s.stock, p.title, p.id AS product FROM sku s "
+        "JOIN product p ON p.id = s.product WHERE p.shop = {} AND p.status = 'active' "
+        "ORDER BY p.id DESC, s.position, s.id LIMIT {}",
         shop_id,
         limit,
     )
-    return [SkuChoice(r["id"], r["title"], _spec(r["spec_values"]), r["price_fen"], r["stock"]) for r in rows]
+    return [SkuChoice(r["id"], r["title"], _spec(r["spec_values"]), r["price_fen"], r["stock"], r["product"])
+            for r in rows]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryChoice:
+    id: int
+    name_zh: str
+    name_en: str
+    level: int
+
+
+async def categories_for_picker() -> list[CategoryChoice]:
+    """The first two levels of the category tree, for the scope's reference list (a level includes its children)."""
+    rows = await fetch("SELECT id, name_zh, name_en, level FROM category WHERE visible AND level <= 2 ORDER BY path")
+    return [CategoryChoice(r["id"], r["name_zh"], r["name_en"], r["level"]) for r in rows]
 
 
 async def sku_titles(*, sku_ids: list[int]) -> dict[int, SkuChoice]:
