@@ -85,8 +85,9 @@ class PointsController(Controller):
         if is_htmx(request):
             return render(
                 request,
-                "storefront/membership/_checkin.html",
+                "storefront/membership/_checkin_response.html",
                 checked_in=result.points,
+                balance=await ledger.balance(_user_id(request)),
                 headers={"HX-Trigger": "points-changed"},
             )
         if result.already:

@@ -53,6 +53,7 @@ async def test_check_in_with_htmx_swaps_into_checked_in(client) -> None:  # type
     r = await post_form(client, "/me/points/checkin", headers={"HX-Request": "true"})
     assert r.status_code == 200
     assert "Checked in today +5" in r.text and "<html" not in r.text
+    assert 'id="points-balance" hx-swap-oob="true">5<' in r.text  # the balance on the page follows
     r = await post_form(client, "/me/points/checkin")  # without JS, again: redirect, nothing more earned
     assert r.status_code == 303 and r.headers["location"] == "/me/points"
     page = await client.get("/me/points")
