@@ -20,7 +20,7 @@ from app.core.errors import ValidationFailed
 from app.core.i18n import N_
 from app.core.principal import Actor
 from app.coupons.errors import CouponNotFound, TemplateLocked
-from app.coupons.forms import TemplateInput
+from app.coupons.forms import TemplateInput, day_of
 from app.moderation.services import record_audit
 
 NOT_FOUND = N_("Coupon not found")
@@ -28,6 +28,8 @@ CODE_TAKEN = N_("This code is already used by another coupon.")
 LOCKED_AFTER_CLAIMS = N_("Shoppers have claimed this coupon: only its name, quantity and claim end may change.")
 BELOW_CLAIMED = N_("At least %(claimed)s: that many have been claimed.")
 ENDED_LOCKED = N_("This coupon has ended and can no longer be changed.")
+
+DAY_COLUMNS = {"claim_start_at": False, "claim_end_at": True, "use_start_at": False, "use_end_at": True}
 
 # What may still change once someone has claimed a copy.
 AFTER_CLAIMS = frozenset({"name", "total_quantity", "claim_end_at"})
@@ -172,6 +174,13 @@ async def update_template(*, actor: Actor, shop_id: int | None, template_id: int
         if before["status"] == "ended":
             raise TemplateLocked(ENDED_LOCKED)
         current = {k: (tuple(before[k] or ()) if k == "scope_ids" else before[k]) for k in values}
+        for key, end in DAY_COLUMNS.items():  # the form edits whole days: the same day is no change
+            if (
+                values[key] is not None
+                and current[key] is not None
+                and day_of(values[key], end=end) == day_of(current[key], end=end)
+            ):
+                values[key] = current[key]
         changed = {k for k, v in values.items() if current[k] != v}
         if not changed:
             return
