@@ -137,3 +137,23 @@ def expiring_by(entries: Sequence[Entry], now: datetime, until: datetime) -> int
     debits = -sum(e.delta for e in settled if e.delta < 0)
     earned = sum(e.delta for e in settled if e.delta > 0 and e.expires_at and e.expires_at <= until)
     return max(0, earned - debits)
+
+
+def birthday_in(year: int, birthday: date) -> date:
+    """The birthday's day in `year` (29 February is 28 February in other years)."""
+    try:
+        return birthday.replace(year=year)
+    except ValueError:
+        return date(year, 2, 28)
+
+
+BIRTHDAY_NOTICE_DAYS = 30
+
+
+def first_gift_waits(birthday: date, today: date) -> int:
+    """A birthday set within BIRTHDAY_NOTICE_DAYS before the day gets its first gift a year later (so nobody sets
+    today as their birthday for an instant gift). Returns the year whose gift is skipped, 0 for none."""
+    upcoming = birthday_in(today.year, birthday)
+    if upcoming < today:
+        upcoming = birthday_in(today.year + 1, birthday)
+    return upcoming.year if (upcoming - today).days <= BIRTHDAY_NOTICE_DAYS else 0

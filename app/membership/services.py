@@ -277,12 +277,15 @@ def parse_birthday(raw: str, today: date) -> date:
 
 async def set_birthday(*, user_id: int, raw: str) -> date:
     """The member sets their birthday once; afterwards it is locked (the birthday gift depends on it)."""
-    value = parse_birthday(raw, rules.local_day(clock.now()))
+    today = rules.local_day(clock.now())
+    value = parse_birthday(raw, today)
     async with engine().transaction():
         await ledger.ensure_profile(user_id)
         row = await fetchrow(
-            'UPDATE member_profile SET birthday = {} WHERE "user" = {} AND birthday IS NULL RETURNING id',
+            "UPDATE member_profile SET birthday = {}, last_birthday_gift_year = greatest(last_birthday_gift_year, {}) "
+            'WHERE "user" = {} AND birthday IS NULL RETURNING id',
             value,
+            rules.first_gift_waits(value, today),
             user_id,
         )
         if row is None:

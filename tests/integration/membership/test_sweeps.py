@@ -82,3 +82,13 @@ async def test_a_birthday_cannot_be_changed_once_set() -> None:
         await services.set_birthday(user_id=user.id, raw="1991-06-01")
     row = await fetchrow('SELECT birthday FROM member_profile WHERE "user" = {}', user.id)
     assert row and row["birthday"] == date(1990, 5, 20)
+
+
+async def test_a_birthday_set_on_the_day_is_celebrated_from_next_year(at) -> None:  # type: ignore[no-untyped-def]
+    await load_membership_demo()
+    user = await make_user()
+    at(datetime(2026, 5, 20, 4, 0, tzinfo=UTC))
+    await services.set_birthday(user_id=user.id, raw="1990-05-20")
+    assert await sweeps.birthday_gifts() == 0
+    at(datetime(2027, 5, 20, 4, 0, tzinfo=UTC))
+    assert await sweeps.birthday_gifts() == 1

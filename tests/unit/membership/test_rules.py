@@ -127,3 +127,13 @@ def test_birthday_on_29_february_counts_on_28_february_in_other_years() -> None:
     assert birthday_days(date(2027, 2, 28)) == [(2, 28), (2, 29)]
     assert birthday_days(date(2028, 2, 28)) == [(2, 28)]
     assert birthday_days(date(2028, 2, 29)) == [(2, 29)]
+
+
+def test_a_birthday_set_less_than_30_days_ahead_waits_a_year() -> None:
+    today = date(2026, 5, 1)
+    assert rules.first_gift_waits(date(1990, 5, 1), today) == 2026  # today: no instant gift
+    assert rules.first_gift_waits(date(1990, 5, 31), today) == 2026
+    assert rules.first_gift_waits(date(1990, 6, 1), today) == 0
+    assert rules.first_gift_waits(date(1990, 4, 30), today) == 0  # passed this year, next is far away
+    assert rules.first_gift_waits(date(1990, 1, 5), date(2026, 12, 20)) == 2027  # next January
+    assert rules.first_gift_waits(date(1992, 2, 29), date(2027, 2, 1)) == 2027  # 28 February in 2027
