@@ -142,3 +142,17 @@ async def return_gift_stock(*, promotion_id: int, quantity: int) -> None:
     """In the caller's transaction: an unpaid order with a gift was cancelled."""
     if quantity > 0:
         await fetch("UPDATE promotion SET gift_stock = gift_stock + {} WHERE id = {}", quantity, promotion_id)
+
+
+async def product_promotions(*, product_id: int, now: datetime) -> list[Any]:
+    """The promotions a product is in now, for its page (services.ProductPromotion rows; see services)."""
+    from app.promotions import services
+
+    return await services.product_promotions(product_id=product_id, now=now)
+
+
+async def promotion_stats(*, promotion_id: int) -> Any:
+    """Orders, GMV driven, cost and ROI of a promotion from paid orders (services.PromotionStats)."""
+    from app.promotions import services
+
+    return await services.promotion_stats(promotion_id=promotion_id)
