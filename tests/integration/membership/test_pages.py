@@ -276,3 +276,22 @@ async def test_admin_looks_up_a_member_and_adjusts_with_a_reason(client) -> None
     audit = await fetchrow("SELECT target_id, after FROM audit_log WHERE action = 'points.adjust'")
     assert audit and audit["target_id"] == str(buyer.id) and "错误发放" in audit["after"]
     assert "No user matches" in (await client.get("/admin/membership/members?q=nobody@example.com")).text
+
+
+async def test_editing_a_level_keeps_thresholds_in_order_and_is_audited(client) -> None:  # type: ignore[no-untyped-def]
+    await load_membership_demo()
+    await _admin(client)
+    gold = await fetchrow("SELECT id FROM member_level WHERE rank = 3")
+    assert gold
+    page = await client.get(f"/admin/membership/levels/{gold['id']}")
+    assert page.status_code == 200 and 'value="金卡"' in page.text
+    form = {**LEVEL, "rank": "3", "name_zh": "黄金", "name_en": "Gold", "growth_threshold": "12000"}
+    r = await post_form(client, f"/admin/membership/levels/{gold['id']}", form)
+    assert r.status_code == 422  # above 钻石's 10000
+    r = await post_form(client, f"/admin/membership/levels/{gold['id']}", {**form, "growth_threshold": "3000"})
+    assert r.status_code == 303
+    row = await fetchrow("SELECT name_zh, growth_threshold FROM member_level WHERE id = {}", gold["id"])
+    assert row and (row["name_zh"], row["growth_threshold"]) == ("黄金", 3000)
+    audit = await fetchrow("SELECT before, after FROM audit_log WHERE action = 'member_level.update'")
+    assert audit and "金卡" in audit["before"] and "黄金" in audit["after"]
+    assert (await client.get("/admin/membership/levels/9999")).status_code == 404
