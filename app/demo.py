@@ -22,9 +22,13 @@ from app.catalog.search import refresh_terms
 from app.catalog.seller_demo import load_demo as load_grants
 from app.core.db import close_pool, start_pool
 from app.core.principal import Actor
+from app.coupons.demo import load_coupons_demo
+from app.flash.demo import load_flash_demo
+from app.membership.demo import load_membership_demo
 from app.moderation.demo import load_demo as load_review_queue
 from app.onboarding.demo import load_demo as load_onboarding
 from app.orders.demo import load_orders_demo
+from app.promotions.demo import load_promotions_demo
 from app.sellers.demo import load_demo as load_decoration
 from app.sellers.services import create_shop
 from app.sellers.shipping_demo import load_shipping_demo
@@ -96,6 +100,10 @@ async def load(*, products: int = DEFAULT_PRODUCTS, seed: int = 2026, image_pool
         load_review_queue,
         load_onboarding,
         load_shipping_demo,
+        load_membership_demo,
+        load_promotions_demo,
+        load_coupons_demo,
+        load_flash_demo,
         load_orders_demo,
     ):
         await load_area()
