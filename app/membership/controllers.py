@@ -154,6 +154,7 @@ class MembershipAdminController(Controller):
                 "form": settings_form if settings_form is not None else _settings_form(settings),
                 "errors": errors or {},
                 "coupons_ready": coupon_link.available(),
+                "gifts": await mall.gifts_to_ship(),
             },
             status_code=status_code,
         )
@@ -297,6 +298,12 @@ class MembershipAdminController(Controller):
         await mall.set_item_active(actor=actor_of(request), item_id=item_id, active=active)
         flash(request, N_("The item is on sale again.") if active else N_("The item is paused."), "success")
         return Redirect(path="/admin/membership/", status_code=303)
+
+    @post("/gifts/{redemption_id:int}/shipped", name="admin:gift-shipped")
+    async def gift_shipped(self, request: Request, redemption_id: FromPath[int]) -> Redirect:
+        await mall.mark_shipped(actor=actor_of(request), redemption_id=redemption_id)
+        flash(request, N_("Marked as shipped."), "success")
+        return Redirect(path="/admin/membership/#gifts", status_code=303)
 
     # -- members
 

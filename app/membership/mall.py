@@ -4,8 +4,10 @@ one transaction: the member's ledger lock first, then one conditional UPDATE of 
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
 from app.core.db import engine, fetch, fetchrow
 from app.core.errors import DomainError, NotFound, ValidationFailed
@@ -84,6 +86,11 @@ async def redeem(*, user_id: int, item_id: int) -> Redemption:
             raise DomainError(N_("This item is paused."))
         if item.kind == "coupon" and (item.coupon_template_id is None or not coupon_link.available()):
             raise DomainError(N_("Coupons cannot be redeemed right now. Your points have not been used."))
+        address: dict[str, Any] = {}
+        if item.kind == "gift":
+            address = await _default_address(user_id)
+            if not address:
+                raise DomainError(N_("Add a default delivery address first: the gift is shipped there."))
         count = await fetchrow(
             'SELECT count(*) AS n FROM points_redemption WHERE "user" = {} AND item = {}', user_id, item_id
         )
@@ -97,12 +104,13 @@ async def redeem(*, user_id: int, item_id: int) -> Redemption:
         if taken is None:
             raise DomainError(N_("Sorry, this item is out of stock."))
         row = await fetchrow(
-            'INSERT INTO points_redemption (item, "user", cost_points, status, created_at) '
-            "VALUES ({}, {}, {}, {}, now()) RETURNING id, created_at",
+            'INSERT INTO points_redemption (item, "user", cost_points, status, address, created_at) '
+            "VALUES ({}, {}, {}, {}, {}::jsonb, now()) RETURNING id, created_at",
             item_id,
             user_id,
             item.cost_points,
             "granted" if item.kind == "coupon" else "pending",
+            json.dumps(address, ensure_ascii=False),
         )
         assert row is not None
         await ledger.debit(user_id=user_id, points=item.cost_points, reason="mall", ref=str(row["id"]))
@@ -120,6 +128,13 @@ async def redeem(*, user_id: int, item_id: int) -> Redemption:
         "granted" if item.kind == "coupon" else "pending",
         row["created_at"],
     )
+
+
+async def _default_address(user_id: int) -> dict[str, Any]:
+    from app.accounts.addresses import address_snapshot, default_address
+
+    found = await default_address(user_id=user_id)
+    return await address_snapshot(user_id=user_id, address_id=found.id) if found else {}
 
 
 # -- admin -----------------------------------------------------------------------------------------------------
@@ -229,4 +244,53 @@ async def set_item_active(*, actor: Actor, item_id: int, active: bool) -> None:
             target_type="points_mall_item",
             target_id=item_id,
             after={"active": active},
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class GiftToShip:
+    id: int
+    item_title: str
+    user_id: int
+    user_label: str
+    address: dict[str, Any]
+    created_at: datetime
+
+
+async def gifts_to_ship(*, limit: int = 100) -> list[GiftToShip]:
+    """Gift redemptions the platform has not shipped yet, oldest first."""
+    rows = await fetch(
+        "SELECT r.id, i.title, r.\"user\", coalesce(u.email, u.phone, '') AS label, r.address, r.created_at "
+        'FROM points_redemption r JOIN points_mall_item i ON i.id = r.item JOIN app_user u ON u.id = r."user" '
+        "WHERE r.status = 'pending' ORDER BY r.id LIMIT {}",
+        limit,
+    )
+    return [
+        GiftToShip(
+            r["id"],
+            r["title"],
+            r["user"],
+            r["label"],
+            json.loads(r["address"]) if isinstance(r["address"], str) else (r["address"] or {}),
+            r["created_at"],
+        )
+        for r in rows
+    ]
+
+
+async def mark_shipped(*, actor: Actor, redemption_id: int) -> None:
+    async with engine().transaction():
+        row = await fetchrow(
+            "UPDATE points_redemption SET status = 'shipped', shipped_at = now() "
+            "WHERE id = {} AND status = 'pending' RETURNING \"user\"",
+            redemption_id,
+        )
+        if row is None:
+            raise NotFound(N_("This gift has been shipped already or does not exist."))
+        await record_audit(
+            actor=actor,
+            action="points_redemption.ship",
+            target_type="points_redemption",
+            target_id=redemption_id,
+            after={"status": "shipped"},
         )

@@ -4,7 +4,7 @@ ledgers (the points balance is never stored: it is the sum of the ledger), daily
 
 from __future__ import annotations
 
-from piccolo.columns import BigInt, Boolean, Date, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns import JSONB, BigInt, Boolean, Date, ForeignKey, Integer, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.constraints import Check, Unique
@@ -134,6 +134,8 @@ class PointsRedemption(Table, tablename="points_redemption"):
     cost_points = Integer()
     status = Varchar(length=16, default="granted")  # granted (coupon given) | pending (gift to ship) | shipped
     user_coupon_id = Integer(null=True, default=None)
+    address = JSONB(default="{}")  # a gift's delivery address as it was when redeemed (the default address)
+    shipped_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
 
     valid_status = Check("status IN ('granted', 'pending', 'shipped')")

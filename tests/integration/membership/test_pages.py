@@ -9,6 +9,7 @@ from app.core.db import engine, fetch, fetchrow
 from app.membership import ledger, mall
 from app.membership.demo import load_membership_demo
 from tests.factories import login, make_user, post_form
+from tests.order_factories import make_address
 
 
 async def give(user_id: int, points: int) -> None:
@@ -93,6 +94,11 @@ async def test_redeeming_a_gift_debits_points_and_stock_within_the_limit(client)
     item_id = await _gift(stock=5, cost=300, limit=1)
     await login(client, buyer)
     assert "Redeem for 300 points" in (await client.get("/points-mall")).text
+    r = await post_form(client, f"/points-mall/{item_id}/redeem")  # no address to ship to yet
+    assert r.status_code == 303 and r.headers["location"] == "/points-mall"
+    assert "Add a default delivery address first" in (await client.get("/points-mall")).text
+    assert await ledger.balance(buyer.id) == 1000
+    await make_address(buyer)
     r = await post_form(client, f"/points-mall/{item_id}/redeem")
     assert r.status_code == 303 and r.headers["location"] == "/me/points"
     r = await post_form(client, f"/points-mall/{item_id}/redeem")
@@ -103,12 +109,33 @@ async def test_redeeming_a_gift_debits_points_and_stock_within_the_limit(client)
     item = await mall.get_item(item_id)
     assert item.stock == 4
     assert "Waiting to be shipped" in (await client.get("/me/points")).text
+    redemption = await fetchrow("SELECT id, address FROM points_redemption")
+    assert redemption and "世纪大道" in redemption["address"]
+
+
+async def test_the_platform_sees_gifts_to_ship_and_marks_them_shipped(client, new_client) -> None:  # type: ignore[no-untyped-def]
+    buyer = await make_user(locale="en")
+    await give(buyer.id, 1000)
+    await make_address(buyer)
+    done = await mall.redeem(user_id=buyer.id, item_id=await _gift())
+    await _admin(client)
+    page = await client.get("/admin/membership/")
+    assert f'id="gift-{done.id}"' in page.text and "世纪大道" in page.text
+    r = await post_form(client, f"/admin/membership/gifts/{done.id}/shipped")
+    assert r.status_code == 303
+    assert f'id="gift-{done.id}"' not in (await client.get("/admin/membership/")).text
+    assert (await post_form(client, f"/admin/membership/gifts/{done.id}/shipped")).status_code == 404
+    assert await fetchrow("SELECT id FROM audit_log WHERE action = 'points_redemption.ship'")
+    async with new_client() as other:
+        await login(other, buyer)
+        assert "Shipped" in (await other.get("/me/points")).text
 
 
 async def test_concurrent_redemptions_never_oversell_or_overspend() -> None:
     buyers = [await make_user() for _ in range(6)]
     for b in buyers:
         await give(b.id, 500)
+        await make_address(b)
     item_id = await _gift(stock=3, cost=200, limit=2)
 
     async def attempt(user_id: int) -> bool:
