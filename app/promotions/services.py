@@ -9,9 +9,7 @@ simply not found. Every change is audited in its transaction."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from dataclasses import dataclass
 from typing import Any
 
 from app.config import get_settings
@@ -22,9 +20,14 @@ from app.core.i18n import N_
 from app.core.principal import Actor
 from app.moderation.services import record_audit
 from app.promotions import forms, rules
-from app.promotions.context import LineInfo
 from app.promotions.offers import PROMO_COLUMNS, promo_from_row
-from app.promotions.rules import Promo, Tier
+from app.promotions.product_page import BundleItem as BundleItem  # re-exported: callers know services
+from app.promotions.product_page import ProductPromotion as ProductPromotion
+from app.promotions.product_page import product_promotions as product_promotions
+from app.promotions.product_page import spec_text as _spec
+from app.promotions.rules import Promo
+from app.promotions.stats import PromotionStats as PromotionStats
+from app.promotions.stats import promotion_stats as promotion_stats
 
 NOT_FOUND = N_("This promotion does not exist.")
 LIST_LIMIT = 200
@@ -93,11 +96,6 @@ class SkuChoice:
     price_fen: int
     stock: int
     product_id: int = 0
-
-
-def _spec(values: Any) -> str:
-    data = json.loads(values) if isinstance(values, str) else (values or {})
-    return " ".join(str(v) for v in data.values())
 
 
 async def shop_skus(*, shop_id: int, limit: int = 200) -> list[SkuChoice]:
@@ -352,134 +350,6 @@ async def change_status(*, actor: Actor, shop_id: int | None, promotion_id: int,
         await record_audit(actor=actor, action=f"promotion.{action}", target_type="promotion", target_id=promotion_id,
                            before={"status": row["status"]}, after={"status": to})  # fmt: skip
     return to
-
-
-# ---------------------------------------------------------------------------------------------- statistics
-@dataclass(frozen=True, slots=True)
-class PromotionStats:
-    orders: int
-    gmv_fen: int  # what the paid orders that used it came to
-    cost_fen: int  # the discount it gave
-    roi: Decimal | None  # GMV per yuan of cost; None without cost
-
-
-async def promotion_stats(*, promotion_id: int) -> PromotionStats:
-    """From order items whose adjustments carry source "promo:<id>", on orders that were paid."""
-    source = f"promo:{promotion_id}"
-    row = await fetchrow(
-        'WITH hit AS (SELECT oi."order" AS order_id, sum(c.cost) AS cost FROM order_item oi '
-        "CROSS JOIN LATERAL (SELECT COALESCE(sum(-(a->>'amount_fen')::bigint), 0) AS cost "
-        "FROM jsonb_array_elements(oi.adjustments) a WHERE a->>'source' = {}) c "
-        'WHERE oi.adjustments @> {}::jsonb GROUP BY oi."order") '
-        "SELECT count(*) AS orders, COALESCE(sum(o.total_fen), 0) AS gmv, COALESCE(sum(hit.cost), 0) AS cost "
-        "FROM hit JOIN shop_order o ON o.id = hit.order_id WHERE o.paid_at IS NOT NULL",
-        source,
-        json.dumps([{"source": source}]),
-    )
-    orders, gmv, cost = (int(row["orders"]), int(row["gmv"]), int(row["cost"])) if row else (0, 0, 0)
-    roi = (Decimal(gmv) / Decimal(cost)).quantize(Decimal("0.01"), ROUND_HALF_UP) if cost > 0 else None
-    return PromotionStats(orders=orders, gmv_fen=gmv, cost_fen=cost, roi=roi)
-
-
-# ---------------------------------------------------------------------------------------------- product page
-@dataclass(frozen=True, slots=True)
-class BundleItem:
-    title: str
-    spec: str
-    quantity: int
-
-
-@dataclass(frozen=True, slots=True)
-class ProductPromotion:
-    id: int
-    kind: str
-    name: str
-    platform: bool
-    ends_at: datetime
-    tiers: tuple[Tier, ...] = ()
-    price_fen: int | None = None  # limited-time / member price: the lowest over the product's SKUs
-    min_level_rank: int = 0
-    bundle_items: tuple[BundleItem, ...] = ()
-    bundle_price_fen: int | None = None
-    bundle_value_fen: int = 0
-    gift_title: str = ""
-    gift_quantity: int = 1
-    buy_quantity: int = 0  # gift: buy this many of this product
-    threshold_fen: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-ORDER = {k: i for i, k in enumerate(("limited_time", "member_price", "full_reduction", "full_discount",
-                                     "multi_piece", "bundle", "gift"))}  # fmt: skip
-
-
-async def product_promotions(*, product_id: int, now: datetime) -> list[ProductPromotion]:
-    """The promotions a product is in now, for its page: two indexed queries (three when a bundle or gift needs
-    the names of other SKUs)."""
-    scoped = await fetch(
-        f"SELECT {PROMO_COLUMNS}, pr.shop AS product_shop, c.path FROM product pr "
-        "JOIN category c ON c.id = pr.category JOIN promotion p ON (p.shop = pr.shop OR p.shop IS NULL) "
-        "WHERE pr.id = {} AND p.status = 'active' AND p.starts_at <= {} AND p.ends_at > {} "
-        "AND p.kind IN ('full_reduction', 'full_discount', 'multi_piece', 'gift') ORDER BY p.id",
-        product_id,
-        now,
-        now,
-    )
-    by_sku = await fetch(
-        f"SELECT {PROMO_COLUMNS} FROM promotion p WHERE p.status = 'active' AND p.starts_at <= {{}} "
-        "AND p.ends_at > {} AND p.kind IN ('limited_time', 'member_price', 'bundle', 'gift') AND p.id IN "
-        "(SELECT ps.promotion FROM promotion_sku ps JOIN sku s ON s.id = ps.sku WHERE s.product = {}) ORDER BY p.id",
-        now,
-        now,
-        product_id,
-    )
-    promos: list[Promo] = []
-    if scoped:
-        path = scoped[0]["path"] or ""
-        line = LineInfo("p", 0, product_id, scoped[0]["product_shop"],
-                        tuple(int(c) for c in path.strip("/").split("/") if c), 0, 1)  # fmt: skip
-        for row in scoped:
-            promo = promo_from_row(row)
-            if promo.covers(line) and not (promo.kind == "gift" and promo.skus):
-                promos.append(promo)
-    promos.extend(promo_from_row(r) for r in by_sku)
-    if not promos:
-        return []
-    wanted = {s.sku_id for p in promos for s in p.skus} | {p.gift_sku_id for p in promos if p.gift_sku_id}
-    skus = await fetch(
-        "SELECT s.id, s.product, s.price_fen, s.spec_values, p.title FROM sku s JOIN product p ON p.id = s.product "
-        "WHERE s.id = ANY({}::int[]) OR s.product = {}",
-        sorted(wanted),
-        product_id,
-    )
-    info = {r["id"]: r for r in skus}
-    out: list[ProductPromotion] = []
-    for p in promos:
-        base = {"id": p.id, "kind": p.kind, "name": p.name, "platform": p.shop_id is None, "ends_at": p.ends_at}
-        if p.kind in rules.PRICE_KINDS:
-            prices = [rules.promo_unit_price(info[s.sku_id]["price_fen"], s) for s in p.skus
-                      if s.sku_id in info and info[s.sku_id]["product"] == product_id]  # fmt: skip
-            if prices:
-                rank = max((s.min_level_rank for s in p.skus), default=0)
-                out.append(ProductPromotion(**base, price_fen=min(prices), min_level_rank=rank))
-        elif p.kind == "bundle":
-            items = tuple(BundleItem(info[s.sku_id]["title"], _spec(info[s.sku_id]["spec_values"]), s.quantity)
-                          for s in p.skus if s.sku_id in info)  # fmt: skip
-            value = sum(info[s.sku_id]["price_fen"] * s.quantity for s in p.skus if s.sku_id in info)
-            out.append(ProductPromotion(**base, bundle_items=items, bundle_price_fen=p.bundle_price_fen,
-                                        bundle_value_fen=value))  # fmt: skip
-        elif p.kind == "gift":
-            gift = info.get(p.gift_sku_id or 0)
-            if gift is None or p.gift_stock <= 0:
-                continue
-            buy = min((s.quantity for s in p.skus if s.sku_id in info and info[s.sku_id]["product"] == product_id),
-                      default=0)  # fmt: skip
-            out.append(ProductPromotion(**base, gift_title=gift["title"], gift_quantity=p.gift_quantity,
-                                        buy_quantity=buy, threshold_fen=p.threshold_fen))  # fmt: skip
-        else:
-            out.append(ProductPromotion(**base, tiers=p.tiers))
-    out.sort(key=lambda x: (ORDER[x.kind], x.id))
-    return out
 
 
 # ---------------------------------------------------------------------------------------------- sweep
