@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from app.core.i18n import N_
+from app.core.money import format_fen
 from app.promotions.context import CouponChoice, CouponPick, LineInfo
 from app.promotions.pricing import Discount, allocate
 
@@ -100,7 +101,8 @@ def evaluate(rule: CouponRule, lines: Sequence[LineInfo], values: Mapping[str, i
     if value <= 0:
         return Evaluation(rule, 0, keys, NOT_COVERED)
     if value < rule.need_fen:
-        return Evaluation(rule, 0, keys, SPEND_MORE, {"more_fen": rule.need_fen - value})
+        more = rule.need_fen - value
+        return Evaluation(rule, 0, keys, SPEND_MORE, {"more": format_fen(more), "more_fen": more})
     return Evaluation(rule, discount_for(rule, value), keys)
 
 

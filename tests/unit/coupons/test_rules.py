@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.core.i18n import gettext
 from app.coupons.rules import EXPIRED, NOT_COVERED, NOT_YET, SPEND_MORE, CouponRule, choose, discount_for, evaluate
 from app.promotions.context import LineInfo
 
@@ -50,7 +51,8 @@ def test_299_99_yuan_misses_300_minus_30_by_one_fen() -> None:
     lines = [line("1", fen=29999)]
     ev = evaluate(c, lines, values(lines), NOW)
     assert not ev.usable
-    assert ev.why_not == SPEND_MORE and ev.why_not_params == {"more_fen": 1}
+    assert ev.why_not == SPEND_MORE and ev.why_not_params == {"more": "¥0.01", "more_fen": 1}
+    assert "¥0.01" in gettext(ev.why_not, **ev.why_not_params)  # as the checkout page shows it
 
 
 def test_percent_off_is_capped() -> None:
@@ -141,7 +143,10 @@ def test_the_platform_threshold_counts_what_shop_coupons_left() -> None:
     pick = choose([shop, p300, p200], lines, values(lines), None, NOW)
     assert set(pick.selected_ids) == {shop.user_coupon_id, p200.user_coupon_id}
     why = {c.user_coupon_id: c for c in pick.choices}
-    assert not why[p300.user_coupon_id].usable and why[p300.user_coupon_id].why_not_params == {"more_fen": 500}
+    assert not why[p300.user_coupon_id].usable and why[p300.user_coupon_id].why_not_params == {
+        "more": "¥5.00",
+        "more_fen": 500,
+    }
 
 
 def test_explicit_selection_is_honoured_and_limited_to_one_per_shop() -> None:
