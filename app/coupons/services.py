@@ -1,12 +1,13 @@
 """Coupons for shoppers: claiming (coupon centre, product and shop pages, redeem codes), the welcome pack on
 registration, the wallet under "me", and the expiry sweep. Template management is in app/coupons/manage.py.
 
-Claiming is race-safe. One transaction: the template's `claimed_count` goes up with one conditional UPDATE
-(`WHERE claimed_count < total_quantity AND status = 'active'`), so the quantity can never be exceeded (and the
-CHECK claimed_count <= total_quantity is the last guard). That UPDATE keeps the template row locked until
-commit, so concurrent claims of one template run the rest of their transaction one after the other: the
-per-user count read after it (READ COMMITTED: a new snapshot per statement, taken after the lock was granted)
-sees every copy committed by the claims before it. A refusal rolls the increment back."""
+Claiming is race-safe. One transaction: after the cheap checks, the template row is locked (SELECT ... FOR
+UPDATE), so concurrent claims of one template queue there and run the rest one after the other. Under the lock
+the remaining quantity and the user's copies are counted (READ COMMITTED: each statement takes a new snapshot,
+after the lock was granted, so it sees every copy committed by the claims before it); then `claimed_count`
+goes up with one conditional UPDATE (`WHERE claimed_count < total_quantity AND status = 'active'`) and the
+copy is inserted. CHECK (claimed_count <= total_quantity) is the last guard. Every refusal comes before any
+write, so a refusal inside a caller's transaction leaves nothing behind."""
 
 # ruff: noqa: S608  (SQL is assembled only from fixed fragments and column names in this file; values are parameters)
 
@@ -151,18 +152,28 @@ async def _claim_locked(*, user_id: int, t: dict[str, Any], now: datetime) -> Cl
     mine = await fetchrow(count_sql, t["id"], user_id)
     if mine and mine["n"] >= t["per_user_limit"]:  # the common case, answered without touching the template
         raise ClaimRefused(LIMIT_REACHED, limit=t["per_user_limit"])
+    if t["claimed_count"] >= t["total_quantity"]:  # sold out already: no need to queue for the lock
+        raise ClaimRefused(SOLD_OUT)
+    # Lock the template row: concurrent claims of this template queue here, so what follows sees every copy the
+    # claims before it committed, and every refusal comes before anything is written (safe inside a caller's
+    # transaction too).
+    locked = await fetchrow(
+        "SELECT status, claimed_count, total_quantity FROM coupon_template WHERE id = {} FOR UPDATE", t["id"]
+    )
+    if locked is None or locked["status"] != "active":
+        raise ClaimRefused(ENDED if locked and locked["status"] == "ended" else PAUSED)
+    if locked["claimed_count"] >= locked["total_quantity"]:
+        raise ClaimRefused(SOLD_OUT)
+    mine = await fetchrow(count_sql, t["id"], user_id)
+    if mine and mine["n"] >= t["per_user_limit"]:
+        raise ClaimRefused(LIMIT_REACHED, limit=t["per_user_limit"])
     taken = await fetchrow(
         "UPDATE coupon_template SET claimed_count = claimed_count + 1 "
         "WHERE id = {} AND status = 'active' AND claimed_count < total_quantity RETURNING claimed_count",
         t["id"],
     )
-    if taken is None:
+    if taken is None:  # cannot happen under the lock; the CHECK constraint would be the last guard anyway
         raise ClaimRefused(SOLD_OUT)
-    # The template row is now locked until commit: claims of this template that got here before us have
-    # committed, so this count is exact.
-    mine = await fetchrow(count_sql, t["id"], user_id)
-    if mine and mine["n"] >= t["per_user_limit"]:
-        raise ClaimRefused(LIMIT_REACHED, limit=t["per_user_limit"])
     valid_from = t["use_start_at"] or now
     valid_until = t["use_end_at"] or now + timedelta(days=t["use_days"])
     row = await fetchrow(

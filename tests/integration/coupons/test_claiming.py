@@ -214,3 +214,20 @@ async def test_pick_coupons_reads_the_buyers_unused_coupons_and_picks_the_best()
     assert chosen.discounts[0].source == f"coupon:{mine[p300]}" and chosen.discounts[0].bearer == "platform"
     anonymous = PricingContext(member=Member(user_id=None), lines=(line,), now=clock.now())
     assert (await pick_coupons(anonymous, {"7": 30000}, None)).choices == ()
+
+
+async def test_a_refused_claim_inside_a_callers_transaction_leaves_nothing_behind() -> None:
+    from app.core.db import engine
+
+    user = await make_user()
+    template = await make_template(per_user=1)
+    await services.claim(user_id=user.id, template_id=template)
+    async with engine().transaction():
+        with pytest.raises(ClaimRefused):
+            await services.claim(user_id=user.id, template_id=template)
+        with pytest.raises(ClaimRefused):
+            await services.grant(template_id=await make_template(status="paused"), user_id=user.id)
+    t = await fetchrow("SELECT claimed_count FROM coupon_template WHERE id = {}", template)
+    assert t["claimed_count"] == 1
+    granted = await services.grant(template_id=template, user_id=user.id, source="test")  # beyond the claim limit
+    assert (await fetchrow('SELECT "user" FROM user_coupon WHERE id = {}', granted))["user"] == user.id
