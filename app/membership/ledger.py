@@ -23,9 +23,10 @@ async def ensure_profile(user_id: int) -> None:
     """Every member with points or growth has a profile row (its lock is the member's ledger lock)."""
     await fetch(
         'INSERT INTO member_profile ("user", growth, last_birthday_gift_year, expiry_settled_year, created_at) '
-        'VALUES ({}, 0, 0, {}, now()) ON CONFLICT ("user") DO NOTHING',
+        'VALUES ({}, 0, 0, {}, {}) ON CONFLICT ("user") DO NOTHING',
         user_id,
         rules.local_day(clock.now()).year - 1,
+        clock.now(),
     )
 
 

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from app.core import clock
 from app.core.db import engine, fetch, fetchrow
 from app.core.errors import DomainError, NotFound, ValidationFailed
 from app.core.i18n import N_
@@ -105,12 +106,13 @@ async def redeem(*, user_id: int, item_id: int) -> Redemption:
             raise DomainError(N_("Sorry, this item is out of stock."))
         row = await fetchrow(
             'INSERT INTO points_redemption (item, "user", cost_points, status, address, created_at) '
-            "VALUES ({}, {}, {}, {}, {}::jsonb, now()) RETURNING id, created_at",
+            "VALUES ({}, {}, {}, {}, {}::jsonb, {}) RETURNING id, created_at",
             item_id,
             user_id,
             item.cost_points,
             "granted" if item.kind == "coupon" else "pending",
             json.dumps(address, ensure_ascii=False),
+            clock.now(),
         )
         assert row is not None
         await ledger.debit(user_id=user_id, points=item.cost_points, reason="mall", ref=str(row["id"]))
@@ -281,8 +283,9 @@ async def gifts_to_ship(*, limit: int = 100) -> list[GiftToShip]:
 async def mark_shipped(*, actor: Actor, redemption_id: int) -> None:
     async with engine().transaction():
         row = await fetchrow(
-            "UPDATE points_redemption SET status = 'shipped', shipped_at = now() "
+            "UPDATE points_redemption SET status = 'shipped', shipped_at = {} "
             "WHERE id = {} AND status = 'pending' RETURNING \"user\"",
+            clock.now(),
             redemption_id,
         )
         if row is None:

@@ -49,11 +49,12 @@ async def _credit_order(order_id: int, user_id: int, settings, levels) -> bool: 
     paid_fen = int(paid["fen"]) if paid else 0
     growth = rules.order_growth(paid_fen=paid_fen)
     inserted = await fetchrow(
-        "INSERT INTO growth_entry (\"user\", delta, reason, ref, created_at) VALUES ({}, {}, 'order', {}, now()) "
+        "INSERT INTO growth_entry (\"user\", delta, reason, ref, created_at) VALUES ({}, {}, 'order', {}, {}) "
         "ON CONFLICT (reason, ref) DO NOTHING RETURNING id",
         user_id,
         growth,
         str(order_id),
+        clock.now(),
     )
     if inserted is None:
         return False

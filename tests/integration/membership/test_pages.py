@@ -322,3 +322,17 @@ async def test_editing_a_level_keeps_thresholds_in_order_and_is_audited(client) 
     audit = await fetchrow("SELECT before, after FROM audit_log WHERE action = 'member_level.update'")
     assert audit and "金卡" in audit["before"] and "黄金" in audit["after"]
     assert (await client.get("/admin/membership/levels/9999")).status_code == 404
+
+
+async def test_visitors_see_the_mall_but_sign_in_for_points(client) -> None:  # type: ignore[no-untyped-def]
+    item_id = await _gift()
+    page = await client.get("/points-mall", headers={"Accept-Language": "en"})
+    assert page.status_code == 200 and "帆布袋" in page.text and "to see your points and redeem" in page.text
+    assert "private" in page.headers.get("cache-control", "")
+    for url in ("/me/member", "/me/points"):
+        r = await client.get(url)
+        assert r.status_code in (302, 303) and "/login" in r.headers["location"]
+    r = await post_form(client, f"/points-mall/{item_id}/redeem")
+    assert r.status_code in (302, 303, 401, 403) and (await mall.get_item(item_id)).stock == 2
+    r = await client.get("/admin/membership/")
+    assert r.status_code in (302, 303) and "/login" in r.headers["location"]
