@@ -100,9 +100,9 @@ async def load(*, products: int = DEFAULT_PRODUCTS, seed: int = 2026, image_pool
         load_review_queue,
         load_onboarding,
         load_shipping_demo,
+        load_coupons_demo,  # before membership: the points mall sells one of its coupons
         load_membership_demo,
         load_promotions_demo,
-        load_coupons_demo,
         load_flash_demo,
         load_orders_demo,
     ):
