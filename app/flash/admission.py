@@ -12,9 +12,12 @@ UPDATE stays the only truth about stock)."""
 
 from __future__ import annotations
 
+import html
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 
 class Gate:
@@ -71,3 +74,63 @@ class Gate:
 
 
 GATE = Gate()  # the process's gate; asyncio runs one request at a time between awaits, so no lock is needed
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the fast path: a sold-out item answered before the session, the user and CSRF are even looked at
+
+_BUY = re.compile(r"^/flash/items/(\d{1,10})/buy$")
+
+
+def _locale(headers: dict[bytes, bytes]) -> str:
+    from app.core.i18n import DEFAULT_LOCALE, LOCALES, negotiate
+
+    for part in headers.get(b"cookie", b"").decode("latin-1").split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == "locale" and value in LOCALES:
+            return value
+    return negotiate(headers.get(b"accept-language", b"").decode("latin-1")) or DEFAULT_LOCALE
+
+
+class SoldOutFastPath:
+    """ASGI middleware for the outside of the app (before sessions): POST /flash/items/<id>/buy for an item this
+    process has just seen sold out is answered here, with the same message the handler would give (the buy area's
+    fragment for htmx, else a 303 back to /flash), so a burst after the last unit costs no database query. It
+    changes nothing, so it needs neither the session nor the CSRF token. Everything else passes through."""
+
+    def __init__(self, app: Any, gate: Gate | None = None) -> None:
+        self.app = app
+        self.gate = gate or GATE
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and (match := _BUY.match(scope["path"])):
+            item_id = int(match.group(1))
+            if self.gate.sold_out(item_id):
+                await self._answer(scope, send, item_id)
+                return
+        await self.app(scope, receive, send)
+
+    async def _answer(self, scope: Any, send: Any, item_id: int) -> None:
+        from app.core.i18n import gettext, set_locale
+        from app.flash.rules import SOLD_OUT
+
+        headers = dict(scope.get("headers") or [])
+        common = [(b"cache-control", b"no-store"), (b"vary", b"HX-Request")]
+        if headers.get(b"hx-request") == b"true":
+            set_locale(_locale(headers))
+            body = (
+                f'<div class="flash-buy flash-buy--message" id="flash-buy-{item_id}">'
+                f'<p class="flash-buy__msg" role="alert">{html.escape(gettext(SOLD_OUT))}</p></div>'
+            ).encode()
+            status, extra = 422, [(b"content-type", b"text/html; charset=utf-8")]
+        else:
+            body, status = b"", 303
+            extra = [(b"location", f"/flash/#flash-item-{item_id}".encode())]
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [*common, *extra, (b"content-length", str(len(body)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
