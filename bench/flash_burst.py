@@ -4,8 +4,10 @@ started on 127.0.0.1:
 - one flash item with flash stock 100 and a limit of 1 per buyer, in a session running now;
 - 500 signed-in buyers make 2,000 attempts (4 each, shuffled) at POST /flash/items/{id}/buy as htmx requests,
   at most BURST_CONCURRENCY in flight at once;
-- meanwhile, in another process (so the burst's client does not slow the measurement), anonymous visitors read
-  product pages back to back: first for a few seconds before the burst (the baseline), then during it.
+- meanwhile, in another process (so the burst's client does not slow the measurement), 8 anonymous visitors read
+  product pages at a steady 160 requests/s: first for a few seconds before the burst (the baseline), then during
+  it. Paced rather than back to back, so the probe measures what a visitor waits without adding a load test of
+  its own on a machine the server shares with the load generator.
 
 Reports attempts, orders (order items whose stock came from the flash item), oversold (units beyond the flash
 stock, plus any buyer beyond the limit and any negative stock: must be 0), attempts/s, p50/p99 of the buy endpoint,
@@ -30,8 +32,9 @@ BUYERS = 500
 ATTEMPTS = 2_000
 FLASH_STOCK = 100
 LIMIT = 1
-BURST_CONCURRENCY = int(os.environ.get("BENCH_FLASH_CONCURRENCY", "200"))
+BURST_CONCURRENCY = int(os.environ.get("BENCH_FLASH_CONCURRENCY", "50"))  # as wrk -c50 in the page benches
 PROBE_CONNECTIONS = 8
+PROBE_INTERVAL_S = 0.05  # each visitor asks every 50 ms: 160 product pages/s in all, whatever the server does
 BASELINE_S = 5.0
 SESSION_TITLE = "压测秒杀场"
 
@@ -129,9 +132,12 @@ async def _probe_loop(base: str, paths: list[str], stop: Any, marks: Any) -> tup
 
         async def visitor(offset: int) -> None:
             n = offset
+            next_at = time.perf_counter() + offset * PROBE_INTERVAL_S / PROBE_CONNECTIONS
             while not stop.is_set():
                 path = paths[n % len(paths)]
                 n += 1
+                await asyncio.sleep(max(0.0, next_at - time.perf_counter()))  # paced: a steady stream of visitors
+                next_at = max(next_at + PROBE_INTERVAL_S, time.perf_counter())
                 started = time.perf_counter()
                 response = await client.get(path)
                 elapsed = (time.perf_counter() - started) * 1000
@@ -148,8 +154,7 @@ def _probe(base: str, paths: list[str], stop: Any, marks: Any, out: Any) -> None
 
 
 # ------------------------------------------------------------------ the burst
-async def _burst(base: str, item: int) -> dict[str, Any]:
-    clients = await _clients(base, BUYERS, 0)
+async def _burst(clients: list[Any], item: int) -> dict[str, Any]:
     attempts = [i % BUYERS for i in range(ATTEMPTS)]
     random.Random(7).shuffle(attempts)
     sem = asyncio.Semaphore(BURST_CONCURRENCY)
@@ -193,9 +198,27 @@ async def _burst(base: str, item: int) -> dict[str, Any]:
     started = time.perf_counter()
     await asyncio.gather(*[attempt(b) for b in attempts])
     elapsed = time.perf_counter() - started
-    for c in clients:
-        await c.aclose()
     return {"latencies": latencies, "outcome": outcome, "elapsed_s": elapsed}
+
+
+async def _measure(base: str, item: int, paths: list[str]) -> tuple[dict[str, Any], list[float], list[float]]:
+    """Sign the buyers in, then product pages alone for BASELINE_S, then the burst while they go on."""
+    clients = await _clients(base, BUYERS, 0)
+    ctx = multiprocessing.get_context("spawn")
+    stop, marks, out = ctx.Event(), ctx.Event(), ctx.Queue()
+    probe = ctx.Process(target=_probe, args=(base, paths, stop, marks, out), daemon=True)
+    probe.start()
+    try:
+        await asyncio.sleep(BASELINE_S)
+        marks.set()
+        burst = await _burst(clients, item)
+    finally:
+        stop.set()
+        for c in clients:
+            await c.aclose()
+    before, during = await asyncio.to_thread(out.get, True, 120)
+    await asyncio.to_thread(probe.join, 30)
+    return burst, before, during
 
 
 async def _db_state(db_url: str, item: int) -> dict[str, Any]:
@@ -237,16 +260,7 @@ def run(base: str, db_url: str) -> dict[str, Any]:
     data = prepare(db_url)
     item = data["item"]
     paths = [f"/p/{pid}" for pid in data["products"]]
-    ctx = multiprocessing.get_context("spawn")
-    stop, marks, out = ctx.Event(), ctx.Event(), ctx.Queue()
-    probe = ctx.Process(target=_probe, args=(base, paths, stop, marks, out), daemon=True)
-    probe.start()
-    time.sleep(BASELINE_S)  # product pages alone: the baseline
-    marks.set()
-    burst = asyncio.run(_burst(base, item))
-    stop.set()
-    before, during = out.get(timeout=120)
-    probe.join(timeout=30)
+    burst, before, during = asyncio.run(_measure(base, item, paths))
     state = asyncio.run(_db_state(db_url, item))
     lat = burst["latencies"]
     return {
@@ -271,7 +285,11 @@ def run(base: str, db_url: str) -> dict[str, Any]:
         "per_user_limit": LIMIT,
         "buyers": BUYERS,
         "concurrency": BURST_CONCURRENCY,
-        "product_page_visitors": f"{PROBE_CONNECTIONS} anonymous, back to back over {len(paths)} product pages",
+        "product_page_visitors": (
+            f"{PROBE_CONNECTIONS} anonymous visitors, one request each every {int(PROBE_INTERVAL_S * 1000)} ms "
+            f"({int(PROBE_CONNECTIONS / PROBE_INTERVAL_S)}/s), rotating over {len(paths)} product pages, from "
+            "another process"
+        ),
     }
 
 

@@ -137,6 +137,6 @@ async def release_flash_stock(*, buyer_id: int, flash_item_id: int, quantity: in
         flash_item_id,
     )
     await fetch("UPDATE sku SET stock = stock + {} WHERE id = {}", back, item["sku"])
-    from app.flash.services import _refresh_products
+    from app.flash.services.stock import _refresh_products
 
     await _refresh_products([item["product"]])
