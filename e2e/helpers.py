@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from playwright.sync_api import APIRequestContext, Locator, Page, Response
+from playwright.sync_api import APIRequestContext, Locator, Page, Response, expect
 
 from app.core.i18n import translations
 
@@ -89,3 +89,45 @@ def fill_login(page: Page, identifier: str, password: str) -> Response | None:
 def log_in(page: Page, identifier: str, password: str, *, next: str = "") -> Response | None:
     page.goto(f"/login?next={quote(next, safe='')}" if next else "/login")
     return fill_login(page, identifier, password)
+
+
+# --- shopping steps shared by the journeys -------------------------------------------------------------------
+
+
+def open_product(page: Page, title: str) -> None:
+    page.goto(f"/search?q={title}")
+    page.get_by_role("link", name=title).first.click()
+    expect(page.get_by_role("heading", name=title)).to_be_visible()
+
+
+def htmx_idle(page: Page) -> None:
+    """Swapped-in elements get their htmx behaviour when the swap settles: wait for that before using them."""
+    # polled from here: page.wait_for_function polls with eval() inside the page, which our CSP forbids
+    busy = "!!document.querySelector('.htmx-request, .htmx-settling, .htmx-added, .htmx-swapping')"
+    for _ in range(200):
+        if not page.evaluate(busy):
+            break
+        page.wait_for_timeout(50)
+    page.wait_for_timeout(50)
+
+
+def add_to_cart(page: Page, locale: str) -> None:
+    page.get_by_role("button", name=t("Add to cart", locale)).click()
+    expect(page.locator("#buy-result")).not_to_be_empty()
+
+
+def add_address_from_checkout(page: Page, locale: str, receiver: str = "李四") -> None:
+    """On /checkout: add an address through the cascading selects and come back to checkout with it chosen."""
+    submit(page, page.get_by_role("link", name=t("Add a new address", locale)))
+    page.locator("input[name=receiver]").fill(receiver)
+    page.locator("input[name=mobile]").fill("13912345678")
+    page.locator("select[name=province]").select_option("310000")
+    expect(page.locator("select[name=city] option[value='310100']")).to_be_attached()
+    htmx_idle(page)
+    page.locator("select[name=city]").select_option("310100")
+    expect(page.locator("select[name=district] option[value='310115']")).to_be_attached()
+    page.locator("select[name=district]").select_option("310115")
+    page.locator("textarea[name=detail]").fill("世纪大道 100 号")
+    submit(page, page.locator("#address-form button[type=submit]").last)
+    expect(page).to_have_url(re.compile(r"/checkout"))
+    expect(page.get_by_text(receiver)).to_be_visible()

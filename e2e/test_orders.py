@@ -7,27 +7,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from e2e.helpers import DEMO_SELLER, log_in, submit, t
+from e2e.helpers import DEMO_SELLER, add_address_from_checkout, add_to_cart, htmx_idle, log_in, open_product, submit, t
 from e2e.seed import ORDER_PRODUCTS
-
-
-def open_product(page: Page, title: str) -> None:
-    page.goto(f"/search?q={title}")
-    page.get_by_role("link", name=title).first.click()
-    expect(page.get_by_role("heading", name=title)).to_be_visible()
-
-
-def htmx_idle(page: Page) -> None:
-    """Swapped-in elements get their htmx behaviour when the swap settles: wait for that before using them."""
-    page.wait_for_function("!document.querySelector('.htmx-request, .htmx-settling, .htmx-added, .htmx-swapping')")
-    page.wait_for_timeout(50)
-
-
-def add_to_cart(page: Page, locale: str) -> None:
-    page.get_by_role("button", name=t("Add to cart", locale)).click()
-    expect(page.locator("#buy-result")).not_to_be_empty()
 
 
 @pytest.mark.parametrize("locale", ["zh_CN", "en"])
@@ -52,19 +35,7 @@ def test_two_shops_one_payment_two_orders_ship_and_confirm(phone, desktop, make_
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
     page.goto("/checkout")
-    submit(page, page.get_by_role("link", name=t("Add a new address", locale)))
-    page.locator("input[name=receiver]").fill("李四")
-    page.locator("input[name=mobile]").fill("13912345678")
-    page.locator("select[name=province]").select_option("310000")
-    expect(page.locator("select[name=city] option[value='310100']")).to_be_attached()
-    htmx_idle(page)
-    page.locator("select[name=city]").select_option("310100")
-    expect(page.locator("select[name=district] option[value='310115']")).to_be_attached()
-    page.locator("select[name=district]").select_option("310115")
-    page.locator("textarea[name=detail]").fill("世纪大道 100 号")
-    submit(page, page.locator("#address-form button[type=submit]").last)
-    expect(page).to_have_url(re.compile(r"/checkout"))
-    expect(page.get_by_text("李四")).to_be_visible()
+    add_address_from_checkout(page, locale)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
     submit(page, page.get_by_role("button", name=t("Submit order", locale)))
