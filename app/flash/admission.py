@@ -21,7 +21,7 @@ from typing import Any
 
 
 class Gate:
-    def __init__(self, *, permits: int = 4, recheck_s: float = 1.0, monotonic: Callable[[], float] = time.monotonic):
+    def __init__(self, *, permits: int = 2, recheck_s: float = 1.0, monotonic: Callable[[], float] = time.monotonic):
         self.permits = permits
         self.recheck_s = recheck_s
         self._monotonic = monotonic
