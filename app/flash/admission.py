@@ -94,9 +94,10 @@ def _locale(headers: dict[bytes, bytes]) -> str:
 
 class SoldOutFastPath:
     """ASGI middleware for the outside of the app (before sessions): POST /flash/items/<id>/buy for an item this
-    process has just seen sold out is answered here, with the same message the handler would give (the buy area's
-    fragment for htmx, else a 303 back to /flash), so a burst after the last unit costs no database query. It
-    changes nothing, so it needs neither the session nor the CSRF token. Everything else passes through."""
+    process has just seen sold out, or whose permits are all in use, is answered here with the same message the
+    handler would give (the buy area's fragment for htmx, else a 303 back to /flash), so the refused part of a burst
+    costs no database query and none of the app's middleware. It changes nothing, so it needs neither the session
+    nor the CSRF token. Everything else passes through (the handler still takes its permit)."""
 
     def __init__(self, app: Any, gate: Gate | None = None) -> None:
         self.app = app
@@ -106,23 +107,30 @@ class SoldOutFastPath:
         if scope["type"] == "http" and scope["method"] == "POST" and (match := _BUY.match(scope["path"])):
             item_id = int(match.group(1))
             if self.gate.sold_out(item_id):
-                await self._answer(scope, send, item_id)
+                await self._answer(scope, send, item_id, sold_out=True)
+                return
+            if self.gate.inflight(item_id) >= self.gate.permits:
+                await self._answer(scope, send, item_id, sold_out=False)
                 return
         await self.app(scope, receive, send)
 
-    async def _answer(self, scope: Any, send: Any, item_id: int) -> None:
+    async def _answer(self, scope: Any, send: Any, item_id: int, *, sold_out: bool) -> None:
         from app.core.i18n import gettext, set_locale
-        from app.flash.rules import SOLD_OUT
+        from app.flash.rules import SOLD_OUT, TRY_AGAIN
 
         headers = dict(scope.get("headers") or [])
         common = [(b"cache-control", b"no-store"), (b"vary", b"HX-Request")]
         if headers.get(b"hx-request") == b"true":
             set_locale(_locale(headers))
+            message = html.escape(gettext(SOLD_OUT if sold_out else TRY_AGAIN))
             body = (
                 f'<div class="flash-buy flash-buy--message" id="flash-buy-{item_id}">'
-                f'<p class="flash-buy__msg" role="alert">{html.escape(gettext(SOLD_OUT))}</p></div>'
+                f'<p class="flash-buy__msg" role="alert">{message}</p></div>'
             ).encode()
-            status, extra = 422, [(b"content-type", b"text/html; charset=utf-8")]
+            status = 422 if sold_out else 429
+            extra = [(b"content-type", b"text/html; charset=utf-8")]
+            if not sold_out:
+                extra.append((b"retry-after", b"1"))
         else:
             body, status = b"", 303
             extra = [(b"location", f"/flash/#flash-item-{item_id}".encode())]

@@ -90,3 +90,8 @@ async def test_the_fast_path_answers_a_sold_out_item_before_the_app_and_passes_e
     assert (await _call(fast, "/flash/items/6/buy", []))[0] == 200
     assert (await _call(fast, "/flash/items/5/buy/x", []))[0] == 200
     assert reached == ["/flash/items/5/buy", "/flash/items/6/buy", "/flash/items/5/buy/x"]
+    for _ in range(gate.permits):  # item 6's permits all busy: "try again" without the app
+        gate.try_enter(6)
+    status, headers, body = await _call(fast, "/flash/items/6/buy", htmx_en)
+    assert status == 429 and headers[b"retry-after"] == b"1" and b"try again" in body
+    assert reached[-1] == "/flash/items/5/buy/x"
