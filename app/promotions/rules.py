@@ -30,6 +30,16 @@ REASONS = {
     "full_reduction": N_("Full reduction"),
     "full_discount": N_("Full discount"),
 }
+PLATFORM_REASONS = {  # a platform campaign is named apart from the shop's own tiers on the same line
+    "full_reduction": N_("Platform full reduction"),
+    "full_discount": N_("Platform full discount"),
+}
+
+
+def reason_for(promo: Promo) -> str:
+    if promo.shop_id is None:
+        return PLATFORM_REASONS.get(promo.kind, REASONS[promo.kind])
+    return REASONS[promo.kind]
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +198,7 @@ class _Ledger:
             self.values[key] -= share
         self.discounts.append(
             Discount(
-                reason=REASONS[promo.kind],
+                reason=reason_for(promo),
                 amount_fen=amount,
                 shop_id=promo.shop_id,
                 line_keys=frozenset(keys),
