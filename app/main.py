@@ -28,9 +28,10 @@ from app.catalog.search import enable_batched_log, flush_search_log, warm_up
 from app.catalog.seller_controllers import ROUTES as SELLER_CATALOG_ROUTES
 from app.catalog.seo import product_jsonld
 from app.config import Settings, get_settings
-from app.coupons.controllers import ROUTES as COUPON_ROUTES
 from app.core import changes
 from app.core.db import close_pool, start_pool
+from app.coupons.controllers import ROUTES as COUPON_ROUTES
+from app.flash.admission import SoldOutFastPath
 from app.flash.controllers import ROUTES as FLASH_ROUTES
 from app.membership.controllers import ROUTES as MEMBERSHIP_ROUTES
 from app.messaging.controllers import ROUTES as MESSAGING_ROUTES
@@ -41,8 +42,8 @@ from app.orders.buyer_controllers import ROUTES as BUYER_ORDER_ROUTES
 from app.orders.checkout_controllers import ROUTES as CHECKOUT_ROUTES
 from app.orders.seller_controllers import ROUTES as SELLER_ORDER_ROUTES
 from app.payments.controllers import ROUTES as PAYMENT_ROUTES
-from app.promotions.engine import hint_text
 from app.promotions.controllers import ROUTES as PROMOTION_ROUTES
+from app.promotions.engine import hint_text
 from app.sellers.controllers import ROUTES as SELLER_ROUTES
 from app.sellers.shipping_controllers import ROUTES as SHIPPING_ROUTES
 from app.web.auth import AuthMiddleware
@@ -54,8 +55,8 @@ from app.web.security import SecurityHeadersMiddleware
 from app.web.session import PostgresStore, SessionConfig
 from app.web.shell import HealthController, ShellAdminController
 from app.web.static import static_root
-from app.web.testhooks import test_routes
 from app.web.templating import template_config
+from app.web.testhooks import test_routes
 from app.worker import run_forever
 
 ROUTES = [
@@ -158,7 +159,8 @@ def create_app(settings: Settings | None = None, *, manage_pool: bool = True) ->
 def wrap(app: ASGIApp, settings: Settings | None = None) -> ASGIApp:
     settings = settings or get_settings()
     static = ServeStaticASGI(
-        PageCacheMiddleware(app, enabled=settings.page_cache, bypass_cookies=("sid", "cart")),
+        # a flash-sale burst: the refused part is answered before sessions, CSRF and the database (decision 0016)
+        PageCacheMiddleware(SoldOutFastPath(app), enabled=settings.page_cache, bypass_cookies=("sid", "cart")),
         root=str(static_root()),
         prefix="/static/",
         max_age=3600,
