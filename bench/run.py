@@ -541,6 +541,10 @@ def main() -> int:
         if os.environ.get("BENCH_CHECKOUT", "1") != "0":
             log("checkout: 50 buyers on distinct SKUs, then 500 buyers for one SKU with stock 100")
             checkouts = checkout_bench.run(base, url, DURATION)
+        flash: dict[str, Any] | None = None
+        if os.environ.get("BENCH_FLASH", "1") != "0":
+            log("flash sale: 2,000 attempts on flash stock 100, product pages probed meanwhile")
+            flash = flash_burst.run(base, url)
         if os.environ.get("BENCH_LIGHTHOUSE", "1") == "0":
             audits: dict[str, Any] = {"error": "skipped (BENCH_LIGHTHOUSE=0)", "pages": {}}
         else:
@@ -597,6 +601,10 @@ def main() -> int:
     }
     write("catalog", report)
     summary(report)
+    if flash:
+        server_note = f"granian, {WORKERS} workers, on 127.0.0.1 (the load generator shares the machine)"
+        write("flash_burst", flash | {"measured_at": measured_at, "machine": machine(), "server": server_note})
+        flash_burst.summary(flash)
     if checkouts:
         write_checkouts(checkouts, report["server"])
     if bad := [name for name, r in runs.items() if r["non_2xx_3xx"]]:
