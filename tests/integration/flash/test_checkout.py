@@ -14,7 +14,9 @@ import httpx
 from app.core import clock
 from app.core.db import fetch, fetchrow
 from app.core.errors import DomainError
+from app.core.i18n import translations
 from app.flash.admission import GATE
+from app.flash.rules import OVER_LIMIT
 from app.orders import services as orders
 from app.orders.services import CheckoutLine
 from tests.factories import login, make_user, post_form
@@ -110,4 +112,4 @@ async def test_the_buy_button_places_the_order_and_goes_to_payment(client: httpx
     refused = await post_form(
         client, f"/flash/items/{flash.item_id}/buy", {"quantity": "1"}, headers={"HX-Request": "true"}
     )
-    assert refused.status_code == 422 and "limit" in refused.text
+    assert refused.status_code == 422 and translations("zh_CN").ugettext(OVER_LIMIT) in refused.text  # zh_CN
