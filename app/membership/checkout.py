@@ -3,7 +3,7 @@ contract."""
 
 from __future__ import annotations
 
-from app.core.db import fetchrow
+from app.core.db import fetch, fetchrow
 from app.core.i18n import N_
 from app.membership import ledger, rules
 from app.membership.services import get_settings, list_levels
@@ -78,3 +78,40 @@ async def refund_points(*, group_id: int) -> None:
     if spent is None or int(spent["points"]) <= 0:
         return
     await ledger.add_entry(user_id=int(spent["user"]), delta=int(spent["points"]), reason="refund", ref=str(group_id))
+
+
+async def refund_order_points(*, order_id: int) -> int:
+    """In the caller's transaction: a paid order was refunded in full (cancelled by the shop); give back the points
+    its lines were paid with. Points were spent per group and spread over its lines as the "points" adjustment, so
+    each order gets its share of the group's spend; shares are cumulative, so the orders of a group refunded one by
+    one get back exactly what the group spent. Once per order. Returns the points given back."""
+    order = await fetchrow('SELECT "group" AS group_id, buyer FROM shop_order WHERE id = {}', order_id)
+    if order is None:
+        return 0
+    group_id, user_id = int(order["group_id"]), int(order["buyer"])
+    spent = await fetchrow(
+        "SELECT -delta AS points FROM points_entry WHERE reason = 'spend' AND ref = {}", str(group_id)
+    )
+    if spent is None or int(spent["points"]) <= 0:
+        return 0
+    await ledger.lock_member(user_id)  # two refunds of one group's orders take turns
+    prefix = f"{group_id}:order:"
+    done = await fetch("SELECT ref, delta FROM points_entry WHERE reason = 'refund' AND ref LIKE {}", prefix + "%")
+    if any(r["ref"] == f"{prefix}{order_id}" for r in done):
+        return 0
+    shares = await fetch(
+        "SELECT i.\"order\" AS order_id, -sum((a ->> 'amount_fen')::bigint) AS fen FROM order_item i "
+        'JOIN shop_order o ON o.id = i."order" CROSS JOIN LATERAL jsonb_array_elements(i.adjustments) a '
+        "WHERE o.\"group\" = {} AND a ->> 'source' = 'points' GROUP BY i.\"order\"",
+        group_id,
+    )
+    by_order = {int(r["order_id"]): int(r["fen"]) for r in shares}
+    group_fen = sum(by_order.values())
+    if group_fen <= 0 or order_id not in by_order:
+        return 0
+    refunded_orders = {int(str(r["ref"])[len(prefix) :]) for r in done} | {order_id}
+    covered_fen = sum(by_order.get(o, 0) for o in refunded_orders)
+    back = int(spent["points"]) * covered_fen // group_fen - sum(int(r["delta"]) for r in done)
+    if back > 0:
+        await ledger.add_entry(user_id=user_id, delta=back, reason="refund", ref=f"{prefix}{order_id}")
+    return max(back, 0)

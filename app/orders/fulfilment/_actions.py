@@ -220,6 +220,7 @@ def check_reason(reason: str) -> str:
 async def cancel_paid_order(*, actor: Actor, shop_id: int, order_id: int, reason: str) -> str:
     """Cancel a paid, not yet shipped order: in one transaction the state change, the stock back and a pending full
     refund of the order's total (sent after commit); all or nothing. Returns the order no."""
+    from app.membership.checkout import refund_order_points
     from app.orders.services import restock
     from app.payments import services as payments
 
@@ -240,6 +241,7 @@ async def cancel_paid_order(*, actor: Actor, shop_id: int, order_id: int, reason
             extra={"cancel_reason": reason},
         )
         await restock(order_ids=[order_id])
+        await refund_order_points(order_id=order_id)  # the points its lines were paid with come back too
         total = int(order["total_fen"])
         if total > 0:
             refund_id = await payments.request_refund(

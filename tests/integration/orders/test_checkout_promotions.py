@@ -164,3 +164,37 @@ async def test_no_or_negative_points_spend_nothing(points: int) -> None:
         buyer_id=buyer.id, checkout_token=uuid.uuid4(), lines=[CheckoutLine(a, 1)], address_id=address, points=points
     )
     assert await _balance(buyer.id) == 1000
+
+
+async def test_shops_cancelling_paid_orders_give_back_exactly_the_points_the_group_spent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app.orders import fulfilment
+    from app.payments import services as payments
+    from tests.integration.orders._seller import paid_with_payment
+    from tests.order_factories import TEST_ACTOR
+
+    monkeypatch.setattr(payments, "schedule_refunds", lambda: None)
+
+    await load_membership_demo()
+    shop_a, (a,) = await shop_with_skus([10000], stock=10)
+    shop_b, (b,) = await shop_with_skus([23300], stock=10)
+    buyer = await make_user()
+    address = await make_address(buyer)
+    await _points(buyer.id, 777)
+    placed = await services.place_order(
+        buyer_id=buyer.id,
+        checkout_token=uuid.uuid4(),
+        lines=[CheckoutLine(a, 1), CheckoutLine(b, 1)],
+        address_id=address,
+        points=777,
+    )
+    assert await _balance(buyer.id) == 0
+    await paid_with_payment(placed)  # type: ignore[arg-type]
+    assert await services.mark_group_paid(group_id=placed.id, amount_fen=placed.total_fen, actor=TEST_ACTOR) == "paid"
+    orders = {r["shop"]: r["id"] for r in await fetch('SELECT id, shop FROM shop_order WHERE "group" = {}', placed.id)}
+    await fulfilment.cancel_paid_order(actor=TEST_ACTOR, shop_id=shop_a.id, order_id=orders[shop_a.id], reason="缺货")
+    first = await _balance(buyer.id)
+    assert first == 777 * 10000 // 33300  # its share of the points, by what its lines were paid with
+    await fulfilment.cancel_paid_order(actor=TEST_ACTOR, shop_id=shop_b.id, order_id=orders[shop_b.id], reason="缺货")
+    assert await _balance(buyer.id) == 777  # together: exactly what was spent
