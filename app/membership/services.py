@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
-from app.core import clock
+from app.core import changes, clock
 from app.core.db import engine, fetch, fetchrow
 from app.core.errors import DomainError, NotFound, ValidationFailed
 from app.core.i18n import N_, get_locale
@@ -47,10 +47,36 @@ def _level(row: dict) -> Level:  # type: ignore[type-arg]
     return Level(**{k: row[k] for k in Level.__dataclass_fields__})
 
 
+# Levels and the points settings are read by every checkout and change a few times a year: each process keeps them
+# while the change feed is live (app/core/changes.py). Triggers on member_level and points_settings send
+# 'membership' at commit, so an admin's edit applies on the next request in every process.
+CHANGE_TAG = "membership"
+_cached: dict[str, object] = {}
+
+
+def _on_change(tag: str) -> None:
+    if tag in (changes.ALL, CHANGE_TAG):
+        _cached.clear()
+
+
+changes.subscribe(_on_change)
+
+
+def _keep(key: str, mark: int, value: object) -> None:
+    if changes.live() and changes.untouched_since(mark, CHANGE_TAG):
+        _cached[key] = value
+
+
 async def list_levels(*, active_only: bool = False) -> list[Level]:
+    key = f"levels:{active_only}"
+    if changes.live() and key in _cached:
+        return list(_cached[key])  # type: ignore[call-overload]
+    mark = changes.sequence()
     where = "WHERE active" if active_only else ""
     rows = await fetch(f"SELECT {_LEVEL_COLUMNS} FROM member_level {where} ORDER BY rank")  # noqa: S608
-    return [_level(r) for r in rows]
+    levels = [_level(r) for r in rows]
+    _keep(key, mark, tuple(levels))
+    return levels
 
 
 def _int_field(form: dict[str, str], name: str, errors: dict[str, str], *, lo: int, hi: int, msg: str) -> int:
@@ -165,8 +191,13 @@ SETTINGS_FIELDS = tuple(Settings.__dataclass_fields__)
 
 async def get_settings() -> Settings:
     """The one settings row; the defaults until the admin saves the form."""
+    if changes.live() and (cached := _cached.get("settings")) is not None:
+        return cached  # type: ignore[return-value]
+    mark = changes.sequence()
     row = await fetchrow(f"SELECT {', '.join(SETTINGS_FIELDS)} FROM points_settings WHERE key = 'default'")  # noqa: S608
-    return Settings(**{k: row[k] for k in SETTINGS_FIELDS}) if row else Settings()
+    settings = Settings(**{k: row[k] for k in SETTINGS_FIELDS}) if row else Settings()
+    _keep("settings", mark, settings)
+    return settings
 
 
 def parse_settings(form: dict[str, str]) -> Settings:
