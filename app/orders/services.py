@@ -322,6 +322,7 @@ async def prepare_checkout(
     choices: dict[int, ShopChoice] | None = None,
     coupon_ids: Sequence[int] | None = None,
     points: int = 0,
+    stop_on_short: bool = False,
 ) -> CheckoutView:
     """What the checkout page shows: lines per shop at today's prices with every promotion that applies (coupons:
     the best ones unless `coupon_ids` says which; `points` to spend), shipping per shop for the chosen address, the
@@ -348,6 +349,11 @@ async def prepare_checkout(
                     else Problem(N_("%(title)s is sold out."), {"title": sku.title}, "stock")
                 )
             kept.append(line)
+    short = next((p for p in problems if p.kind == "stock"), None)
+    if stop_on_short and short is not None:
+        # placing an order: a line already short when read is refused before any pricing work (a burst for a sold-out
+        # SKU costs one query each); stock that is there when read is still decided by the conditional UPDATE
+        raise InsufficientStock(short.message, **short.params)
     shop_ids = list(dict.fromkeys(skus[line.sku_id].shop_id for line in kept))
     shipping = await _shipping(shop_ids)
     pickup = await _pickup_points(shop_ids)
@@ -484,9 +490,15 @@ async def place_order(
     if len(lines) > MAX_LINES or any(not 1 <= line.quantity <= MAX_QUANTITY for line in lines):
         raise CheckoutError(N_("Enter a quantity between 1 and %(max)s."), max=MAX_QUANTITY)
     view = await prepare_checkout(
-        buyer_id=buyer_id, lines=lines, address_id=address_id, choices=choices, coupon_ids=coupon_ids, points=points
+        buyer_id=buyer_id,
+        lines=lines,
+        address_id=address_id,
+        choices=choices,
+        coupon_ids=coupon_ids,
+        points=points,
+        stop_on_short=True,
     )
-    # short stock is decided by the conditional UPDATE below, at the moment of truth; everything else stops here
+    # stock that looked enough is decided by the conditional UPDATE below, at the moment of truth
     blocking = [p for p in view.problems if p.kind != "stock"]
     if blocking:
         raise CheckoutError(blocking[0].message, **blocking[0].params)
