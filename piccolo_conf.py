@@ -28,5 +28,8 @@ APP_REGISTRY = AppRegistry(
         "app.coupons.piccolo_app",
         "app.flash.piccolo_app",
         "app.membership.piccolo_app",
+        "app.reviews.piccolo_app",
+        "app.aftersales.piccolo_app",
+        "app.complaints.piccolo_app",
     ]
 )

@@ -19,6 +19,7 @@ from servestatic import ServeStaticASGI
 from app.accounts.address_controllers import ROUTES as ADDRESS_ROUTES
 from app.accounts.controllers import AccountStorefrontController, UserAdminController
 from app.accounts.services import load_principal
+from app.aftersales.controllers import ROUTES as AFTERSALES_ROUTES
 from app.cart.controllers import ROUTES as CART_ROUTES
 from app.cart.web import CartBadgeMiddleware
 from app.catalog.controllers import CatalogStorefrontController
@@ -27,6 +28,7 @@ from app.catalog.listing_controllers import ListingStorefrontController
 from app.catalog.search import enable_batched_log, flush_search_log, warm_up
 from app.catalog.seller_controllers import ROUTES as SELLER_CATALOG_ROUTES
 from app.catalog.seo import product_jsonld
+from app.complaints.controllers import ROUTES as COMPLAINT_ROUTES
 from app.config import Settings, get_settings
 from app.core import changes
 from app.core.db import close_pool, start_pool
@@ -44,6 +46,7 @@ from app.orders.seller_controllers import ROUTES as SELLER_ORDER_ROUTES
 from app.payments.controllers import ROUTES as PAYMENT_ROUTES
 from app.promotions.controllers import ROUTES as PROMOTION_ROUTES
 from app.promotions.engine import hint_text
+from app.reviews.controllers import ROUTES as REVIEW_ROUTES
 from app.sellers.controllers import ROUTES as SELLER_ROUTES
 from app.sellers.shipping_controllers import ROUTES as SHIPPING_ROUTES
 from app.web.auth import AuthMiddleware
@@ -79,6 +82,9 @@ ROUTES = [
     *COUPON_ROUTES,
     *FLASH_ROUTES,
     *MEMBERSHIP_ROUTES,
+    *REVIEW_ROUTES,
+    *AFTERSALES_ROUTES,
+    *COMPLAINT_ROUTES,
     ShellAdminController,
     UserAdminController,
     AuditAdminController,

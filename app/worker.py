@@ -8,12 +8,15 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from app.aftersales.sweeps import SWEEPS as AFTERSALES_SWEEPS
 from app.cart.services import sweep_anonymous_carts
 from app.catalog.search import refresh_terms, rollup_searches
+from app.complaints.sweeps import SWEEPS as COMPLAINT_SWEEPS
 from app.core import ratelimit
 from app.coupons.sweeps import SWEEPS as COUPON_SWEEPS
 from app.flash.sweeps import SWEEPS as FLASH_SWEEPS
 from app.membership.sweeps import SWEEPS as MEMBERSHIP_SWEEPS
+from app.messaging.sweeps import SWEEPS as MESSAGING_SWEEPS
 from app.onboarding.documents import sweep_documents
 from app.orders.buyer import auto_confirm
 from app.orders.fulfilment import deliver_due
@@ -21,6 +24,7 @@ from app.orders.services import expire_unpaid
 from app.payments.sandbox import deliver_due_notices
 from app.payments.services import process_refunds
 from app.promotions.sweeps import SWEEPS as PROMOTION_SWEEPS
+from app.reviews.sweeps import SWEEPS as REVIEW_SWEEPS
 from app.web.session import PostgresStore
 
 log = logging.getLogger("jishi.worker")
@@ -41,6 +45,10 @@ SWEEPS: list[tuple[str, Callable[[], Awaitable[object]]]] = [
     *COUPON_SWEEPS,
     *FLASH_SWEEPS,
     *MEMBERSHIP_SWEEPS,
+    *REVIEW_SWEEPS,
+    *AFTERSALES_SWEEPS,
+    *MESSAGING_SWEEPS,
+    *COMPLAINT_SWEEPS,
 ]
 
 

@@ -110,6 +110,8 @@ class Item:
     image_width: int
     image_height: int
     adjustments: tuple[dict[str, Any], ...] = ()
+    id: int = 0  # the order item's id (reviews and after-sales hang off it)
+    stock_source: str = ""  # "gift:<promotion>" marks a free gift
 
 
 class BuyerActions:
@@ -183,8 +185,9 @@ LIMIT {{}} OFFSET {{}}
 
 # the picture's size comes from the shop's image space (or the product), by the key the snapshot kept
 _ITEMS_SQL = """
-SELECT i."order" AS order_id, i.product, i.title, i.spec, i.quantity, i.unit_price_fen, i.gross_fen, i.paid_fen,
-       i.adjustments, i.image_key, coalesce(si.width, pi.width, 0) AS width, coalesce(si.height, pi.height, 0) AS height
+SELECT i.id, i."order" AS order_id, i.stock_source, i.product, i.title, i.spec, i.quantity, i.unit_price_fen,
+       i.gross_fen, i.paid_fen, i.adjustments, i.image_key,
+       coalesce(si.width, pi.width, 0) AS width, coalesce(si.height, pi.height, 0) AS height
 FROM order_item i JOIN shop_order o ON o.id = i."order"
 LEFT JOIN LATERAL (SELECT width, height FROM shop_image WHERE shop = o.shop AND key = i.image_key LIMIT 1) si ON TRUE
 LEFT JOIN LATERAL (SELECT width, height FROM product_image WHERE product = i.product AND key = i.image_key LIMIT 1)
@@ -209,6 +212,8 @@ def _item(r: dict[str, Any]) -> Item:
         image_width=width if known else 0,
         image_height=height if known else 0,
         adjustments=tuple(_json(r["adjustments"], [])),
+        id=int(r["id"]),
+        stock_source=r["stock_source"] or "",
     )
 
 

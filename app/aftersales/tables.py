@@ -1,0 +1,3 @@
+"""Tables of the aftersales app (issue 8)."""
+
+from __future__ import annotations

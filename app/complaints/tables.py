@@ -1,0 +1,3 @@
+"""Tables of the complaints app (issue 8)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tables of the reviews app (issue 8)."""
+
+from __future__ import annotations
