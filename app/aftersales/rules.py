@@ -1,7 +1,7 @@
 """Pure rules of after-sales (issue 8): the refundable amount of an order item and the request state machine.
 
     requested → approved | rejected | closed
-    approved (return_refund / exchange) → buyer_shipped → received → refunded
+    approved (return_refund / exchange) → buyer_shipped → received → refunded (an exchange: → closed)
     approved (refund_only) → refunded
     rejected → escalated → arbitrated        (ruling: refund_full | refund_partial | rejected)
     requested | approved | rejected → closed (the buyer cancels, or a timeout)
@@ -45,7 +45,7 @@ _TRANSITIONS: dict[str, frozenset[str]] = {
     "requested": frozenset({"approved", "rejected", "closed"}),
     "approved": frozenset({"buyer_shipped", "refunded", "closed"}),
     "buyer_shipped": frozenset({"received"}),
-    "received": frozenset({"refunded"}),
+    "received": frozenset({"refunded", "closed"}),  # closed: an exchange, the replacement sent
     "rejected": frozenset({"escalated", "closed"}),
     "escalated": frozenset({"arbitrated"}),
     "refunded": frozenset(),
@@ -72,6 +72,8 @@ def allowed(current: str, to: str, *, kind: str = "refund_only") -> bool:
     if current == "approved":
         # a return must come back before any refund; a refund-only request has nothing to ship
         return to == "closed" or (to == "buyer_shipped") == needs_return(kind)
+    if current == "received":
+        return (to == "closed") == (kind == "exchange")
     return True
 
 

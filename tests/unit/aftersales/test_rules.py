@@ -110,3 +110,9 @@ def test_ruling_amounts():
     assert rules.ruling_amount("rejected", requested_fen=500, partial_fen=None, refundable=800) == 0
     with pytest.raises(rules.AmountError):
         rules.ruling_amount("refund_partial", requested_fen=500, partial_fen=900, refundable=800)
+
+
+def test_an_exchange_closes_after_receipt_instead_of_refunding():
+    rules.check_transition("received", "closed", kind="exchange")
+    assert not rules.allowed("received", "refunded", kind="exchange")
+    assert not rules.allowed("received", "closed", kind="return_refund")

@@ -1,0 +1,655 @@
+"""After-sales use cases (issue 8): the buyer applies, ships a return, cancels or escalates; the seller approves,
+rejects, confirms a return; the platform rules on disputes; the sweeps time steps out.
+
+Every use case is one transaction: the request row is locked (FOR UPDATE), the move checked by rules.py, an
+AfterSaleEvent written, and a refund (app.payments) requested in the same transaction, sent after commit. Every
+query is filtered by the buyer or the shop, so another's request is "not found"."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from app.aftersales import rules
+from app.core import clock
+from app.core.db import engine, fetch, fetchrow
+from app.core.errors import DomainError, NotFound, ValidationFailed
+from app.core.i18n import N_
+from app.core.money import format_fen
+from app.core.principal import Actor
+
+# timeouts of the sweeps (days)
+SELLER_REPLY_DAYS = 3  # requested and the seller says nothing → approved automatically
+BUYER_SHIP_DAYS = 7  # approved return not shipped by the buyer → closed
+SELLER_CONFIRM_DAYS = 10  # return shipped and the seller never confirms receipt → refunded automatically
+
+REASONS = {
+    "not_received": N_("Not received"),
+    "no_longer_wanted": N_("No longer wanted"),
+    "damaged": N_("Damaged or defective"),
+    "not_as_described": N_("Not as described"),
+    "wrong_item": N_("Wrong item or size"),
+    "other": N_("Other"),
+}
+MAX_NOTE = 500
+MAX_STATEMENT = 2000
+
+
+class AfterSaleNotFound(NotFound):
+    code = "aftersale_not_found"
+
+
+class AfterSaleError(DomainError):
+    code = "aftersale_error"
+
+
+@dataclass(frozen=True, slots=True)
+class ItemAction:
+    kind: str  # apply | open
+    order_item_id: int
+    after_sale_id: int | None = None
+
+
+# ------------------------------------------------------------------ reading
+
+
+_ITEM_SQL = (
+    'SELECT i.id, i."order" AS order_id, i.title, i.spec, i.quantity, i.gross_fen, i.paid_fen, i.adjustments, '
+    "i.sku, i.product, i.stock_source, o.buyer, o.shop, o.status AS order_status, o.no AS order_no "
+    'FROM order_item i JOIN shop_order o ON o.id = i."order" WHERE i.id = {} AND o.buyer = {}'
+)
+
+
+def _item(row: Mapping[str, Any]) -> dict[str, Any]:
+    item = dict(row)
+    if isinstance(item.get("adjustments"), str):
+        item["adjustments"] = json.loads(item["adjustments"])
+    return item
+
+
+async def _refunded(order_item_id: int) -> int:
+    row = await fetchrow(
+        "SELECT coalesce(sum(refunded_fen), 0) AS n FROM after_sale WHERE order_item = {}", order_item_id
+    )
+    return int(row["n"]) if row else 0
+
+
+async def refundable_of(item: Mapping[str, Any]) -> int:
+    return rules.refundable_fen(item, [await _refunded(int(item["id"]))])
+
+
+async def item_action(*, buyer_id: int, order_item_id: int) -> ItemAction | None:
+    """What the buyer's order page shows for one item: apply, a link to the open request, or nothing."""
+    row = await fetchrow(_ITEM_SQL, order_item_id, buyer_id)
+    if row is None or row["order_status"] not in rules.APPLICABLE_ORDER_STATES:
+        return None
+    open_ = await fetchrow(
+        "SELECT id FROM after_sale WHERE order_item = {} AND status = ANY({}::text[])",
+        order_item_id,
+        sorted(rules.OPEN_STATES),
+    )
+    if open_ is not None:
+        return ItemAction("open", order_item_id, int(open_["id"]))
+    if await refundable_of(_item(row)) <= 0:
+        return None
+    return ItemAction("apply", order_item_id)
+
+
+async def apply_context(*, buyer_id: int, order_item_id: int) -> dict[str, Any]:
+    row = await fetchrow(_ITEM_SQL, order_item_id, buyer_id)
+    if row is None:
+        raise AfterSaleNotFound(N_("Order item not found."))
+    item = _item(row)
+    item["refundable_fen"] = await refundable_of(item)
+    return item
+
+
+_SELECT = (
+    "SELECT a.*, i.title, i.spec, i.quantity, i.paid_fen, o.no AS order_no, o.status AS order_status, "
+    "s.name AS shop_name, d.id AS dispute_id FROM after_sale a "
+    'JOIN order_item i ON i.id = a.order_item JOIN shop_order o ON o.id = a."order" '
+    "JOIN shop s ON s.id = a.shop LEFT JOIN after_sale_dispute d ON d.after_sale = a.id "
+)
+
+
+def _row(row: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    for key in ("photos", "return_address"):
+        if isinstance(out.get(key), str):
+            out[key] = json.loads(out[key])
+    return out
+
+
+async def buyer_requests(*, buyer_id: int, limit: int = 100) -> list[dict[str, Any]]:
+    rows = await fetch(_SELECT + "WHERE a.buyer = {} ORDER BY a.id DESC LIMIT {}", buyer_id, limit)
+    return [_row(r) for r in rows]
+
+
+async def buyer_request(*, buyer_id: int, after_sale_id: int) -> dict[str, Any]:
+    row = await fetchrow(_SELECT + "WHERE a.id = {} AND a.buyer = {}", after_sale_id, buyer_id)
+    if row is None:
+        raise AfterSaleNotFound(N_("After-sales request not found."))
+    return _row(row)
+
+
+async def shop_requests(*, shop_id: int, status: str = "", limit: int = 200) -> list[dict[str, Any]]:
+    if status:
+        rows = await fetch(
+            _SELECT + "WHERE a.shop = {} AND a.status = {} ORDER BY a.id DESC LIMIT {}", shop_id, status, limit
+        )
+    else:
+        rows = await fetch(_SELECT + "WHERE a.shop = {} ORDER BY a.id DESC LIMIT {}", shop_id, limit)
+    return [_row(r) for r in rows]
+
+
+async def shop_counts(*, shop_id: int) -> dict[str, int]:
+    rows = await fetch("SELECT status, count(*) AS n FROM after_sale WHERE shop = {} GROUP BY status", shop_id)
+    return {r["status"]: int(r["n"]) for r in rows}
+
+
+async def shop_request(*, shop_id: int, after_sale_id: int) -> dict[str, Any]:
+    row = await fetchrow(_SELECT + "WHERE a.id = {} AND a.shop = {}", after_sale_id, shop_id)
+    if row is None:
+        raise AfterSaleNotFound(N_("After-sales request not found."))
+    return _row(row)
+
+
+async def timeline(*, after_sale_id: int) -> list[dict[str, Any]]:
+    return await fetch(
+        "SELECT from_status, to_status, action, actor_side, note, at FROM after_sale_event "
+        "WHERE after_sale = {} ORDER BY id",
+        after_sale_id,
+    )
+
+
+async def dispute_of(*, after_sale_id: int) -> dict[str, Any] | None:
+    row = await fetchrow("SELECT * FROM after_sale_dispute WHERE after_sale = {}", after_sale_id)
+    return dict(row) if row else None
+
+
+async def disputes(*, status: str = "open", limit: int = 200) -> list[dict[str, Any]]:
+    rows = await fetch(
+        _SELECT + "WHERE d.status = {} ORDER BY d.id LIMIT {}",
+        status,
+        limit,
+    )
+    return [_row(r) for r in rows]
+
+
+async def dispute_request(*, after_sale_id: int) -> dict[str, Any]:
+    row = await fetchrow(_SELECT + "WHERE a.id = {} AND d.id IS NOT NULL", after_sale_id)
+    if row is None:
+        raise AfterSaleNotFound(N_("Dispute not found."))
+    return _row(row)
+
+
+# ------------------------------------------------------------------ moving
+
+
+async def _lock(after_sale_id: int, *, buyer_id: int | None = None, shop_id: int | None = None) -> dict[str, Any]:
+    if buyer_id is not None:
+        row = await fetchrow(
+            "SELECT * FROM after_sale WHERE id = {} AND buyer = {} FOR UPDATE", after_sale_id, buyer_id
+        )
+    elif shop_id is not None:
+        row = await fetchrow("SELECT * FROM after_sale WHERE id = {} AND shop = {} FOR UPDATE", after_sale_id, shop_id)
+    else:
+        row = await fetchrow("SELECT * FROM after_sale WHERE id = {} FOR UPDATE", after_sale_id)
+    if row is None:
+        raise AfterSaleNotFound(N_("After-sales request not found."))
+    return _row(row)
+
+
+async def _event(after_sale_id: int, frm: str, to: str, action: str, actor: Actor | None, side: str, note: str) -> None:
+    await fetch(
+        "INSERT INTO after_sale_event (after_sale, from_status, to_status, action, actor, actor_side, note, at) "
+        "VALUES ({}, {}, {}, {}, {}, {}, {}, {})",
+        after_sale_id,
+        frm,
+        to,
+        action,
+        actor.user_id if actor else None,
+        side,
+        note[:500],
+        clock.now(),
+    )
+
+
+_MOVABLE = frozenset(
+    {"status", "updated_at", "deadline_at", "closed_at", "reject_reason", "return_address", "return_carrier",
+     "return_tracking", "approved_at", "shipped_at", "received_at"}
+)  # fmt: skip
+
+
+async def _move(
+    row: dict[str, Any],
+    to: str,
+    *,
+    action: str,
+    actor: Actor | None,
+    side: str,
+    note: str = "",
+    deadline_days: int | None = None,
+    **extra: Any,
+) -> None:
+    rules.check_transition(row["status"], to, kind=row["kind"])
+    now = clock.now()
+    values = dict(extra)
+    values["status"] = to
+    values["updated_at"] = now
+    values["deadline_at"] = now + timedelta(days=deadline_days) if deadline_days else None
+    if to in rules.FINAL_STATES:
+        values["closed_at"] = now
+    names = list(values)
+    sets = ", ".join(f"{name} = {{}}" if name not in ("return_address",) else f"{name} = {{}}::jsonb" for name in names)
+    args = [json.dumps(values[n], ensure_ascii=False) if n == "return_address" else values[n] for n in names]
+    assert _MOVABLE.issuperset(names), names  # column names come from this module, never from input
+    await fetch(f"UPDATE after_sale SET {sets} WHERE id = {{}}", *args, row["id"])  # noqa: S608
+    await _event(row["id"], row["status"], to, action, actor, side, note)
+    row.update(values)
+
+
+async def _audit(actor: Actor, action: str, row: Mapping[str, Any], before: dict[str, Any], after: dict[str, Any]):
+    from app.moderation.services import record_audit
+
+    await record_audit(
+        actor=actor, action=action, target_type="after_sale", target_id=row["id"], before=before, after=after
+    )
+
+
+async def _notify(row: Mapping[str, Any], kind: str, title: str, body: str = "", **params: Any) -> None:
+    from app.messaging.services import notify
+
+    await notify(
+        user_id=int(row["buyer"]),
+        kind=kind,
+        title=title,
+        body=body,
+        params={"no": row["id"], **params},
+        link=f"/me/aftersales/{row['id']}",
+    )
+
+
+async def _restock(row: dict[str, Any]) -> None:
+    """Give the item's units back to its SKU (only stock taken from the SKU), once per item across requests."""
+    item = await fetchrow(
+        'SELECT i.sku, i.quantity, i.stock_source, o.status FROM order_item i JOIN shop_order o ON o.id = i."order" '
+        "WHERE i.id = {}",
+        row["order_item"],
+    )
+    if item is None or item["stock_source"] != "":
+        return
+    done = await fetchrow(
+        "SELECT coalesce(sum(restocked_qty), 0) AS n FROM after_sale WHERE order_item = {}", row["order_item"]
+    )
+    qty = int(item["quantity"]) - int(done["n"] if done else 0)
+    if qty <= 0:
+        return
+    await fetch("UPDATE sku SET stock = stock + {} WHERE id = {}", qty, item["sku"])
+    await fetch("UPDATE after_sale SET restocked_qty = restocked_qty + {} WHERE id = {}", qty, row["id"])
+
+
+async def _refund(row: dict[str, Any], amount_fen: int, *, reason: str, restock: bool) -> int | None:
+    """In the caller's transaction: a pending refund (sent after commit: schedule_refunds), the stock back when
+    asked, and the order's points when every line of it is now refunded. Returns the refund id (None: nothing)."""
+    from app.membership.checkout import refund_order_points
+    from app.payments import services as payments
+
+    refund_id = None
+    if amount_fen > 0:
+        refund_id = await payments.request_refund(
+            order_id=int(row["order"]), amount_fen=amount_fen, reason=reason[:200], key=f"aftersale:{row['id']}"
+        )
+        await fetch("UPDATE after_sale SET refunded_fen = {} WHERE id = {}", amount_fen, row["id"])
+        row["refunded_fen"] = amount_fen
+    if restock:
+        await _restock(row)
+    whole = await fetchrow(
+        'SELECT (SELECT coalesce(sum(paid_fen), 0) FROM order_item WHERE "order" = {o}) AS paid, '
+        '(SELECT coalesce(sum(refunded_fen), 0) FROM after_sale WHERE "order" = {o}) AS refunded'.replace("{o}", "{}"),
+        row["order"],
+        row["order"],
+    )
+    if whole and int(whole["paid"]) > 0 and int(whole["refunded"]) >= int(whole["paid"]):
+        await refund_order_points(order_id=int(row["order"]))
+    return refund_id
+
+
+def _after_commit(refund_id: int | None) -> None:
+    if refund_id is not None:
+        from app.payments import services as payments
+
+        payments.schedule_refunds()
+
+
+def _text(value: str, limit: int, field: str, *, required: bool = False, message: str = "") -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationFailed({field: message or N_("This field is required.")})
+    if len(value) > limit:
+        raise ValidationFailed({field: N_("Too long.")})
+    return value
+
+
+# ------------------------------------------------------------------ buyer
+
+
+async def apply(
+    *,
+    actor: Actor,
+    buyer_id: int,
+    order_item_id: int,
+    kind: str,
+    reason: str,
+    amount_fen: int,
+    note: str = "",
+    photos: list[dict[str, Any]] | None = None,
+) -> int:
+    """Open a request for one item of the buyer's paid order. Returns its id."""
+    errors: dict[str, str] = {}
+    if kind not in rules.KINDS:
+        errors["kind"] = N_("Choose what you want.")
+    if reason not in REASONS:
+        errors["reason"] = N_("Choose a reason.")
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        errors["note"] = N_("Too long.")
+    if errors:
+        raise ValidationFailed(errors)
+    async with engine().transaction():
+        # the item row lock makes concurrent applications for the same item take turns (the unique index is the
+        # last guard)
+        locked = await fetchrow("SELECT id FROM order_item WHERE id = {} FOR UPDATE", order_item_id)
+        row = await fetchrow(_ITEM_SQL, order_item_id, buyer_id) if locked else None
+        if row is None:
+            raise AfterSaleNotFound(N_("Order item not found."))
+        item = _item(row)
+        if item["order_status"] not in rules.APPLICABLE_ORDER_STATES:
+            raise AfterSaleError(N_("After-sales is not available for this order."))
+        open_ = await fetchrow(
+            "SELECT id FROM after_sale WHERE order_item = {} AND status = ANY({}::text[])",
+            order_item_id,
+            sorted(rules.OPEN_STATES),
+        )
+        if open_ is not None:
+            raise AfterSaleError(N_("An after-sales request for this item is already in progress."))
+        refundable = await refundable_of(item)
+        if kind == "exchange":
+            amount_fen = 0
+            if refundable <= 0:
+                raise AfterSaleError(N_("Nothing is left to refund for this item."))
+        else:
+            try:
+                rules.check_amount(amount_fen, refundable)
+            except rules.AmountError as exc:
+                raise rules.AmountError(exc.message, field="amount", amount=format_fen(refundable)) from None
+        now = clock.now()
+        created = await fetchrow(
+            'INSERT INTO after_sale ("order", order_item, buyer, shop, kind, reason, amount_fen, note, photos, status, '
+            "deadline_at, created_at, updated_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}::jsonb, 'requested', {}, "
+            "{}, {}) RETURNING *",
+            item["order_id"],
+            order_item_id,
+            buyer_id,
+            item["shop"],
+            kind,
+            reason,
+            amount_fen,
+            note,
+            json.dumps(photos or []),
+            now + timedelta(days=SELLER_REPLY_DAYS),
+            now,
+            now,
+        )
+        assert created is not None
+        await _event(int(created["id"]), "", "requested", "requested", actor, "buyer", note)
+    return int(created["id"])
+
+
+async def ship_return(*, actor: Actor, buyer_id: int, after_sale_id: int, carrier: str, tracking_no: str) -> None:
+    from app.orders import carrier as carriers
+
+    carrier, tracking_no = (carrier or "").strip(), (tracking_no or "").strip()
+    errors: dict[str, str] = {}
+    if carrier not in carriers.BY_CODE:
+        errors["carrier"] = N_("Choose a carrier.")
+    if not tracking_no or len(tracking_no) > 40 or not tracking_no.replace("-", "").isalnum():
+        errors["tracking_no"] = N_("Enter the tracking number (letters and digits).")
+    if errors:
+        raise ValidationFailed(errors)
+    async with engine().transaction():
+        row = await _lock(after_sale_id, buyer_id=buyer_id)
+        await _move(
+            row,
+            "buyer_shipped",
+            action="shipped",
+            actor=actor,
+            side="buyer",
+            note=f"{carrier} {tracking_no}",
+            deadline_days=SELLER_CONFIRM_DAYS,
+            return_carrier=carrier,
+            return_tracking=tracking_no,
+            shipped_at=clock.now(),
+        )
+
+
+async def cancel(*, actor: Actor, buyer_id: int, after_sale_id: int) -> None:
+    async with engine().transaction():
+        row = await _lock(after_sale_id, buyer_id=buyer_id)
+        if row["status"] not in ("requested", "approved", "rejected"):
+            raise rules.IllegalAfterSaleTransition(N_("This after-sales request can no longer be cancelled."))
+        await _move(row, "closed", action="cancelled", actor=actor, side="buyer")
+
+
+async def escalate(
+    *, actor: Actor, buyer_id: int, after_sale_id: int, statement: str, evidence: list[dict[str, Any]] | None = None
+) -> None:
+    statement = _text(
+        statement, MAX_STATEMENT, "statement", required=True, message=N_("Tell the platform what happened.")
+    )
+    async with engine().transaction():
+        row = await _lock(after_sale_id, buyer_id=buyer_id)
+        if row["status"] == "rejected":
+            busy = await fetchrow(
+                "SELECT 1 AS x FROM after_sale WHERE order_item = {} AND id <> {} AND status = ANY({}::text[])",
+                row["order_item"],
+                row["id"],
+                sorted(rules.OPEN_STATES),
+            )
+            if busy:
+                raise AfterSaleError(N_("An after-sales request for this item is already in progress."))
+        await _move(row, "escalated", action="escalated", actor=actor, side="buyer", note=statement)
+        await fetch(
+            "INSERT INTO after_sale_dispute (after_sale, buyer_statement, buyer_evidence, seller_statement, "
+            "seller_evidence, status, ruling, ruling_reason, amount_fen, created_at) "
+            "VALUES ({}, {}, {}::jsonb, '', '[]'::jsonb, 'open', '', '', 0, {})",
+            row["id"],
+            statement,
+            json.dumps(evidence or []),
+            clock.now(),
+        )
+
+
+# ------------------------------------------------------------------ seller
+
+
+def _address(value: Mapping[str, str]) -> dict[str, str]:
+    name = (value.get("name") or "").strip()
+    phone = (value.get("phone") or "").strip()
+    address = (value.get("address") or "").strip()
+    errors: dict[str, str] = {}
+    if not name or len(name) > 40:
+        errors["return_name"] = N_("Enter the receiver's name.")
+    if not phone or len(phone) > 20:
+        errors["return_phone"] = N_("Enter a phone number.")
+    if not address or len(address) > 200:
+        errors["return_address"] = N_("Enter the return address.")
+    if errors:
+        raise ValidationFailed(errors)
+    return {"name": name, "phone": phone, "address": address}
+
+
+async def approve(
+    *, actor: Actor, shop_id: int, after_sale_id: int, return_address: Mapping[str, str] | None = None
+) -> None:
+    refund_id = None
+    async with engine().transaction():
+        row = await _lock(after_sale_id, shop_id=shop_id)
+        if row["status"] != "requested":
+            rules.check_transition(row["status"], "approved")
+        if rules.needs_return(row["kind"]):
+            address = _address(return_address or {})
+            await _move(
+                row, "approved", action="approved", actor=actor, side="shop",
+                deadline_days=BUYER_SHIP_DAYS, return_address=address, approved_at=clock.now(),
+            )  # fmt: skip
+        else:
+            await _move(row, "approved", action="approved", actor=actor, side="shop", approved_at=clock.now())
+            refund_id = await _refund_only(row, actor=actor, side="shop")
+        await _audit(actor, "aftersale.approve", row, {"status": "requested"}, {"status": row["status"]})
+        await _notify(
+            row,
+            "aftersale_approved",
+            N_("After-sales request %(no)s approved"),
+            N_("Ship the item back to the address shown.") if rules.needs_return(row["kind"]) else "",
+        )
+    _after_commit(refund_id)
+
+
+async def _refund_only(row: dict[str, Any], *, actor: Actor | None, side: str) -> int | None:
+    """approved → refunded for a refund-only request: the money, and the stock when the order never shipped."""
+    order = await fetchrow("SELECT status FROM shop_order WHERE id = {}", row["order"])
+    refund_id = await _refund(
+        row,
+        await _capped(row),
+        reason=REASONS.get(row["reason"], ""),
+        restock=bool(order and order["status"] == "paid"),
+    )
+    await _move(row, "refunded", action="refunded", actor=actor, side=side, note=format_fen(int(row["refunded_fen"])))
+    return refund_id
+
+
+async def _capped(row: Mapping[str, Any]) -> int:
+    """The asked amount, never more than still refundable (another request may have refunded meanwhile)."""
+    item = await fetchrow(
+        "SELECT id, gross_fen, paid_fen, adjustments FROM order_item WHERE id = {}", row["order_item"]
+    )
+    assert item is not None
+    return min(int(row["amount_fen"]), await refundable_of(_item(item)))
+
+
+async def reject(*, actor: Actor, shop_id: int, after_sale_id: int, reason: str) -> None:
+    reason = _text(reason, MAX_NOTE, "reason", required=True, message=N_("Tell the buyer why."))
+    async with engine().transaction():
+        row = await _lock(after_sale_id, shop_id=shop_id)
+        await _move(row, "rejected", action="rejected", actor=actor, side="shop", note=reason, reject_reason=reason)
+        await _audit(actor, "aftersale.reject", row, {"status": "requested"}, {"status": "rejected", "reason": reason})
+        await _notify(
+            row,
+            "aftersale_rejected",
+            N_("After-sales request %(no)s rejected"),
+            N_("Reason: %(reason)s. You can ask the platform to step in."),
+            reason=reason,
+        )
+
+
+async def confirm_received(*, actor: Actor, shop_id: int, after_sale_id: int) -> None:
+    """The return arrived: stock back, then the refund (an exchange closes: the replacement is sent)."""
+    async with engine().transaction():
+        row = await _lock(after_sale_id, shop_id=shop_id)
+        refund_id = await receive(row, actor=actor)
+        await _audit(actor, "aftersale.received", row, {"status": "buyer_shipped"}, {"status": row["status"]})
+    _after_commit(refund_id)
+
+
+async def receive(row: dict[str, Any], *, actor: Actor | None) -> int | None:
+    """In the caller's transaction, the row locked: buyer_shipped → received → refunded (or closed). Returns the
+    refund id: call _after_commit with it after commit."""
+    side = "shop" if actor is not None else "system"
+    refund_id = None
+    await _move(row, "received", action="received", actor=actor, side=side, received_at=clock.now())
+    await _restock(row)
+    if row["kind"] == "exchange":
+        await _move(row, "closed", action="exchanged", actor=actor, side=side)
+    else:
+        refund_id = await _refund(row, await _capped(row), reason=REASONS.get(row["reason"], ""), restock=False)
+        await _move(
+            row, "refunded", action="refunded", actor=actor, side=side, note=format_fen(int(row["refunded_fen"]))
+        )
+    await _notify(row, "aftersale_refunded", N_("After-sales request %(no)s: the return was received"),
+                  N_("Your refund is on its way.") if refund_id else "")  # fmt: skip
+    return refund_id
+
+
+async def seller_statement(*, actor: Actor, shop_id: int, after_sale_id: int, statement: str) -> None:
+    statement = _text(statement, MAX_STATEMENT, "statement", required=True, message=N_("Write your statement."))
+    async with engine().transaction():
+        row = await _lock(after_sale_id, shop_id=shop_id)
+        if row["status"] != "escalated":
+            raise AfterSaleError(N_("The platform is not reviewing this request."))
+        await fetch(
+            "UPDATE after_sale_dispute SET seller_statement = {} WHERE after_sale = {} AND status = 'open'",
+            statement,
+            row["id"],
+        )
+        await _event(row["id"], "escalated", "escalated", "seller_statement", actor, "shop", statement)
+        await _audit(actor, "aftersale.seller_statement", row, {}, {"statement": statement})
+
+
+# ------------------------------------------------------------------ platform
+
+
+async def rule(*, actor: Actor, after_sale_id: int, ruling: str, amount_fen: int | None, reason: str) -> None:
+    """The platform's ruling on an escalated request: refund in full, in part, or reject. Audited."""
+    reason = _text(reason, MAX_NOTE, "reason", required=True, message=N_("Give the reason for the ruling."))
+    if ruling not in rules.RULINGS:
+        raise ValidationFailed({"ruling": N_("Choose a ruling.")})
+    refund_id = None
+    async with engine().transaction():
+        row = await _lock(after_sale_id)
+        item = await fetchrow(
+            "SELECT i.id, i.gross_fen, i.paid_fen, i.adjustments, o.status FROM order_item i "
+            'JOIN shop_order o ON o.id = i."order" WHERE i.id = {}',
+            row["order_item"],
+        )
+        assert item is not None
+        refundable = await refundable_of(_item(item))
+        try:
+            amount = rules.ruling_amount(ruling, requested_fen=int(row["amount_fen"]), partial_fen=amount_fen,
+                                         refundable=refundable)  # fmt: skip
+        except rules.AmountError as exc:
+            raise rules.AmountError(exc.message, field="amount", amount=format_fen(refundable)) from None
+        await _move(row, "arbitrated", action=f"ruled_{ruling}", actor=actor, side="platform", note=reason)
+        if amount > 0:
+            refund_id = await _refund(row, amount, reason=reason, restock=item["status"] == "paid")
+        await fetch(
+            "UPDATE after_sale_dispute SET status = 'ruled', ruling = {}, ruling_reason = {}, ruled_by = {}, "
+            "amount_fen = {}, ruled_at = {} WHERE after_sale = {}",
+            ruling,
+            reason,
+            actor.user_id,
+            amount,
+            clock.now(),
+            row["id"],
+        )
+        await _audit(actor, "aftersale.rule", row, {"status": "escalated"},
+                     {"ruling": ruling, "amount_fen": amount, "reason": reason, "refund": refund_id})  # fmt: skip
+        await _notify(
+            row,
+            "aftersale_ruled",
+            N_("The platform has ruled on after-sales request %(no)s"),
+            N_("Ruling: %(ruling)s. %(reason)s"),
+            ruling=RULING_LABELS[ruling],
+            reason=reason,
+        )
+    _after_commit(refund_id)
+
+
+RULING_LABELS = {
+    "refund_full": N_("Refund in full"),
+    "refund_partial": N_("Refund in part"),
+    "rejected": N_("Request rejected"),
+}
