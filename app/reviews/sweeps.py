@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-SWEEPS: list[tuple[str, Callable[[], Awaitable[object]]]] = []
+from app.reviews.services import auto_positive
+
+SWEEPS: list[tuple[str, Callable[[], Awaitable[object]]]] = [("reviews.auto_positive", auto_positive)]
