@@ -10,6 +10,7 @@ from litestar.response import Redirect, Template
 from app.core.db import fetchrow
 from app.core.i18n import N_
 from app.messaging import services
+from app.messaging.chat_controllers import CHAT_ROUTES
 from app.web.auth import current_user
 from app.web.errors import safe_next
 from app.web.flash import flash
@@ -52,4 +53,4 @@ class NotificationController(Controller):
         return Redirect(path="/me/notifications/", status_code=303)
 
 
-ROUTES: list = [NotificationController]
+ROUTES: list = [NotificationController, *CHAT_ROUTES]
