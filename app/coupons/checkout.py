@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from app.core import clock
 from app.core.db import fetch
 from app.core.i18n import N_
-from app.coupons.rules import CouponRule, choose
+from app.coupons.rules import CouponRule, choose, terms_of
 from app.orders.errors import CheckoutError
 from app.promotions.context import CouponPick, PricingContext
 
@@ -20,13 +20,7 @@ def _rule(row: dict) -> CouponRule:  # type: ignore[type-arg]
         user_coupon_id=row["id"],
         shop_id=row["shop"],
         title=row["name"],
-        kind=row["kind"],
-        amount_fen=row["amount_fen"],
-        threshold_fen=row["threshold_fen"],
-        percent=row["percent"],
-        cap_fen=row["cap_fen"],
-        min_spend_fen=row["min_spend_fen"],
-        scope=row["scope"],
+        **terms_of(row),
         scope_ids=frozenset(row["scope_ids"] or ()),
         valid_from=row["valid_from"],
         valid_until=row["valid_until"],

@@ -4,7 +4,7 @@ opens on 1 Dec 00:00 and closes at the end of 31 Dec."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,22 +12,16 @@ from app.config import get_settings
 from app.core.errors import DomainError, ValidationFailed
 from app.core.i18n import N_
 from app.core.money import parse_yuan, plain_yuan
+from app.coupons.rules import CouponTerms
 from app.coupons.tables import KINDS, SCOPES
 
 MAX_QUANTITY = 10_000_000
 CODE_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
 
 
-@dataclass(frozen=True, slots=True)
-class TemplateInput:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TemplateInput(CouponTerms):
     name: str
-    kind: str
-    amount_fen: int
-    threshold_fen: int
-    percent: int
-    cap_fen: int | None
-    min_spend_fen: int
-    scope: str
     scope_ids: tuple[int, ...]
     claim_start_at: datetime
     claim_end_at: datetime
@@ -41,7 +35,7 @@ class TemplateInput:
     welcome_pack: bool
 
     def columns(self) -> dict[str, object]:
-        return {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 def _tz() -> ZoneInfo:

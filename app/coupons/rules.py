@@ -22,13 +22,14 @@ NOT_COVERED = N_("Nothing in your order is covered by this coupon")
 SPEND_MORE = N_("Spend %(more)s more to use it")
 
 
-@dataclass(frozen=True, slots=True)
-class CouponRule:
-    """One unused coupon of the buyer with its template's terms."""
+TERM_FIELDS = ("kind", "amount_fen", "threshold_fen", "percent", "cap_fen", "min_spend_fen", "scope")
 
-    user_coupon_id: int
-    shop_id: int | None  # None: a platform coupon
-    title: str
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CouponTerms:
+    """What a coupon takes off and over what: the same for a template being saved, an offer in the coupon centre,
+    a coupon in the wallet and a coupon being applied at checkout."""
+
     kind: str  # amount_off | threshold | percent_off
     amount_fen: int = 0
     threshold_fen: int = 0
@@ -36,14 +37,28 @@ class CouponRule:
     cap_fen: int | None = None
     min_spend_fen: int = 0
     scope: str = "all"  # all | categories | shops | products
-    scope_ids: frozenset[int] = frozenset()
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
 
     @property
     def need_fen(self) -> int:
         """What the covered lines must be worth before it can be used."""
         return max(self.min_spend_fen, self.threshold_fen if self.kind == "threshold" else 0)
+
+
+def terms_of(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The terms' fields from a coupon_template row (or a join that selects them under the same names)."""
+    return {name: row[name] for name in TERM_FIELDS}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CouponRule(CouponTerms):
+    """One unused coupon of the buyer with its template's terms."""
+
+    user_coupon_id: int
+    shop_id: int | None  # None: a platform coupon
+    title: str
+    scope_ids: frozenset[int] = frozenset()
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

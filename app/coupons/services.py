@@ -25,6 +25,7 @@ from app.core.db import engine, fetch, fetchrow
 from app.core.i18n import N_
 from app.coupons.errors import ClaimRefused, CouponNotFound
 from app.coupons.forms import normalise_code
+from app.coupons.rules import CouponTerms, terms_of
 
 log = logging.getLogger(__name__)
 
@@ -47,21 +48,14 @@ TEMPLATE_COLUMNS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Offer:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Offer(CouponTerms):
     """A template as a shopper sees it (coupon centre, product and shop pages)."""
 
     id: int
     shop_id: int | None
     shop_name: str
     name: str
-    kind: str
-    amount_fen: int
-    threshold_fen: int
-    percent: int
-    cap_fen: int | None
-    min_spend_fen: int
-    scope: str
     claim_end_at: datetime
     use_start_at: datetime | None
     use_end_at: datetime | None
@@ -71,10 +65,6 @@ class Offer:
     total: int
     mine: int  # copies this shopper has claimed
     per_user_limit: int
-
-    @property
-    def need_fen(self) -> int:
-        return max(self.min_spend_fen, self.threshold_fen if self.kind == "threshold" else 0)
 
     @property
     def sold_out(self) -> bool:
@@ -107,13 +97,7 @@ def _offer(row: dict[str, Any]) -> Offer:
         shop_id=row["shop"],
         shop_name=row.get("shop_name") or "",
         name=row["name"],
-        kind=row["kind"],
-        amount_fen=row["amount_fen"],
-        threshold_fen=row["threshold_fen"],
-        percent=row["percent"],
-        cap_fen=row["cap_fen"],
-        min_spend_fen=row["min_spend_fen"],
-        scope=row["scope"],
+        **terms_of(row),
         claim_end_at=row["claim_end_at"],
         use_start_at=row["use_start_at"],
         use_end_at=row["use_end_at"],
@@ -321,28 +305,17 @@ async def offer(*, template_id: int, user_id: int | None) -> Offer | None:
     return found[0] if found else None
 
 
-@dataclass(frozen=True, slots=True)
-class WalletCoupon:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WalletCoupon(CouponTerms):
     id: int
     status: str  # unused | used | expired (an unused coupon past its window shows as expired)
     name: str
     shop_id: int | None
     shop_name: str
-    kind: str
-    amount_fen: int
-    threshold_fen: int
-    percent: int
-    cap_fen: int | None
-    min_spend_fen: int
-    scope: str
     valid_from: datetime
     valid_until: datetime
     used_at: datetime | None
     not_yet: bool
-
-    @property
-    def need_fen(self) -> int:
-        return max(self.min_spend_fen, self.threshold_fen if self.kind == "threshold" else 0)
 
 
 WALLET_TABS = ("unused", "used", "expired")
@@ -375,13 +348,7 @@ async def wallet(*, user_id: int, tab: str) -> list[WalletCoupon]:
             name=r["name"],
             shop_id=r["shop"],
             shop_name=r["shop_name"] or "",
-            kind=r["kind"],
-            amount_fen=r["amount_fen"],
-            threshold_fen=r["threshold_fen"],
-            percent=r["percent"],
-            cap_fen=r["cap_fen"],
-            min_spend_fen=r["min_spend_fen"],
-            scope=r["scope"],
+            **terms_of(r),
             valid_from=r["valid_from"],
             valid_until=r["valid_until"],
             used_at=r["used_at"],
