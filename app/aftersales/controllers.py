@@ -1,7 +1,341 @@
-"""Routes of the aftersales app (issue 8)."""
+"""Routes of the aftersales app (issue 8).
+
+Buyer (signed in; another buyer's request or item is 404):
+- GET /aftersales/items/{order_item_id}/action: the order page's lazy per-item button (apply / in progress / empty)
+- GET|POST /me/aftersales/apply?item=: the application form; GET /me/aftersales/: list; GET /me/aftersales/{id}:
+  detail with the timeline; POST /me/aftersales/{id}/ship | cancel | escalate
+Seller (shop permission orders.view to read, aftersales.handle to act; another shop's request is 404):
+- GET /seller/aftersales/?status=, GET /seller/aftersales/{id}; POST .../{id}/approve | reject | received | statement
+Platform (role moderator or operations):
+- GET /admin/aftersales/ (escalated disputes), GET /admin/aftersales/{id}, POST /admin/aftersales/{id}/rule
+
+Without JavaScript every action is a POST then 303 with a flash message; a refused form re-renders (422) with what
+was typed."""
 
 from __future__ import annotations
 
 from typing import Any
 
-ROUTES: list[Any] = []
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from app.aftersales import rules, services
+from app.core.errors import DomainError, NotFound
+from app.core.i18n import N_, gettext
+from app.core.money import parse_yuan
+from app.orders import carrier as carriers
+from app.sellers.permissions import has_permission, requires_shop_permission
+from app.web.auth import current_user
+from app.web.flash import flash
+from app.web.forms import actor_of, field_errors, form_data
+from app.web.guards import requires_login, requires_platform_role
+
+NO_STORE = {"Cache-Control": "private, no-store"}
+CSS = "css/aftersales.css"
+
+
+def _common() -> dict[str, Any]:
+    return {
+        "kind_labels": rules.KIND_LABELS,
+        "status_labels": rules.STATUS_LABELS,
+        "reason_labels": services.REASONS,
+        "ruling_labels": services.RULING_LABELS,
+        "carriers": carriers.CARRIERS,
+        "carrier_name": carriers.carrier_name,
+        "tr": gettext,
+        "needs_return": rules.needs_return,
+    }
+
+
+def _uid(request: Request) -> int:
+    user = current_user(request)
+    assert user is not None
+    return user.id
+
+
+def _amount(value: str) -> int:
+    try:
+        return parse_yuan(value)
+    except DomainError as exc:
+        raise type(exc)(exc.message, field="amount", **exc.params) from None
+
+
+class ItemActionController(Controller):
+    path = "/aftersales"
+
+    @get("/items/{order_item_id:int}/action", name="aftersales:item-action")
+    async def item_action(self, request: Request, order_item_id: FromPath[int]) -> Response[str] | Template:
+        user = current_user(request)
+        action = await services.item_action(buyer_id=user.id, order_item_id=order_item_id) if user is not None else None
+        if action is None:
+            return Response(content="", media_type="text/html", headers=NO_STORE)
+        return Template(template_name="storefront/aftersales/_action.html", context={"a": action}, headers=NO_STORE)
+
+
+class BuyerController(Controller):
+    path = "/me/aftersales"
+    guards = [requires_login]
+
+    @get("/", name="aftersales:mine")
+    async def index(self, request: Request) -> Template:
+        rows = await services.buyer_requests(buyer_id=_uid(request))
+        return Template(
+            template_name="storefront/aftersales/list.html", context={"rows": rows, **_common()}, headers=NO_STORE
+        )
+
+    async def _form(
+        self, request: Request, item_id: int, form: dict[str, str], errors: dict[str, str], status: int = 200
+    ) -> Template:
+        item = await services.apply_context(buyer_id=_uid(request), order_item_id=item_id)
+        if not form:
+            form = {"amount": f"{item['refundable_fen'] / 100:.2f}", "kind": "refund_only"}
+        return Template(
+            template_name="storefront/aftersales/apply.html",
+            context={"item": item, "form": form, "errors": errors, **_common()},
+            status_code=status,
+            headers=NO_STORE,
+        )
+
+    @get("/apply", name="aftersales:apply-form")
+    async def apply_form(self, request: Request, item: FromQuery[int]) -> Template:
+        return await self._form(request, item, {}, {})
+
+    @post("/apply", name="aftersales:apply")
+    async def apply(self, request: Request) -> Template | Redirect:
+        form = await form_data(request)
+        try:
+            item_id = int(form.get("item", ""))
+        except ValueError:
+            raise NotFound(N_("Order item not found.")) from None
+        try:
+            amount = 0 if form.get("kind") == "exchange" else _amount(form.get("amount", ""))
+            after_sale_id = await services.apply(
+                actor=actor_of(request),
+                buyer_id=_uid(request),
+                order_item_id=item_id,
+                kind=form.get("kind", ""),
+                reason=form.get("reason", ""),
+                amount_fen=amount,
+                note=form.get("note", ""),
+            )
+        except NotFound:
+            raise
+        except DomainError as exc:
+            return await self._form(request, item_id, form, field_errors(exc), 422)
+        flash(request, N_("Your after-sales request has been sent to the shop."), "success")
+        return Redirect(path=f"/me/aftersales/{after_sale_id}", status_code=303)
+
+    async def _detail(self, request: Request, after_sale_id: int, *, status: int = 200, **context: Any) -> Template:
+        row = await services.buyer_request(buyer_id=_uid(request), after_sale_id=after_sale_id)
+        return Template(
+            template_name="storefront/aftersales/detail.html",
+            context={
+                "a": row,
+                "events": await services.timeline(after_sale_id=after_sale_id),
+                "dispute": await services.dispute_of(after_sale_id=after_sale_id),
+                "form": context.pop("form", {}),
+                "errors": context.pop("errors", {}),
+                **context,
+                **_common(),
+            },
+            status_code=status,
+            headers=NO_STORE,
+        )
+
+    @get("/{after_sale_id:int}", name="aftersales:detail")
+    async def detail(self, request: Request, after_sale_id: FromPath[int]) -> Template:
+        return await self._detail(request, after_sale_id)
+
+    async def _act(self, request: Request, after_sale_id: int, run: Any, done: str) -> Template | Redirect:
+        form = await form_data(request)
+        try:
+            await run(form)
+        except NotFound:
+            raise
+        except DomainError as exc:
+            return await self._detail(request, after_sale_id, status=422, form=form, errors=field_errors(exc))
+        flash(request, done, "success")
+        return Redirect(path=f"/me/aftersales/{after_sale_id}", status_code=303)
+
+    @post("/{after_sale_id:int}/ship", name="aftersales:ship")
+    async def ship(self, request: Request, after_sale_id: FromPath[int]) -> Template | Redirect:
+        async def run(form: dict[str, str]) -> None:
+            await services.ship_return(
+                actor=actor_of(request),
+                buyer_id=_uid(request),
+                after_sale_id=after_sale_id,
+                carrier=form.get("carrier", ""),
+                tracking_no=form.get("tracking_no", ""),
+            )
+
+        return await self._act(request, after_sale_id, run, N_("The shop has been told the return is on its way."))
+
+    @post("/{after_sale_id:int}/cancel", name="aftersales:cancel")
+    async def cancel(self, request: Request, after_sale_id: FromPath[int]) -> Template | Redirect:
+        async def run(form: dict[str, str]) -> None:
+            await services.cancel(actor=actor_of(request), buyer_id=_uid(request), after_sale_id=after_sale_id)
+
+        return await self._act(request, after_sale_id, run, N_("The after-sales request has been cancelled."))
+
+    @post("/{after_sale_id:int}/escalate", name="aftersales:escalate")
+    async def escalate(self, request: Request, after_sale_id: FromPath[int]) -> Template | Redirect:
+        async def run(form: dict[str, str]) -> None:
+            await services.escalate(actor=actor_of(request), buyer_id=_uid(request), after_sale_id=after_sale_id,
+                                    statement=form.get("statement", ""))  # fmt: skip
+
+        return await self._act(request, after_sale_id, run, N_("The platform will review your request."))
+
+
+def _shop_id(request: Request) -> int:
+    return int(request.state.shop.shop_id)
+
+
+SELLER_TABS = ("", "requested", "approved", "buyer_shipped", "rejected", "escalated", "refunded", "closed")
+
+
+class SellerController(Controller):
+    path = "/seller/aftersales"
+
+    @get("/", name="seller:aftersales", guards=[requires_shop_permission("orders.view")])
+    async def index(self, request: Request, status: FromQuery[str] = "") -> Template:
+        status = status if status in SELLER_TABS else ""
+        shop_id = _shop_id(request)
+        return Template(
+            template_name="seller/aftersales/list.html",
+            context={
+                "rows": await services.shop_requests(shop_id=shop_id, status=status),
+                "counts": await services.shop_counts(shop_id=shop_id),
+                "tabs": SELLER_TABS,
+                "status": status,
+                **_common(),
+            },
+            headers=NO_STORE,
+        )
+
+    async def _detail(self, request: Request, after_sale_id: int, *, status: int = 200, **context: Any) -> Template:
+        row = await services.shop_request(shop_id=_shop_id(request), after_sale_id=after_sale_id)
+        return Template(
+            template_name="seller/aftersales/detail.html",
+            context={
+                "a": row,
+                "events": await services.timeline(after_sale_id=after_sale_id),
+                "dispute": await services.dispute_of(after_sale_id=after_sale_id),
+                "can_act": has_permission(request.state.shop.role, "aftersales.handle"),
+                "form": context.pop("form", {}),
+                "errors": context.pop("errors", {}),
+                **context,
+                **_common(),
+            },
+            status_code=status,
+            headers=NO_STORE,
+        )
+
+    @get("/{after_sale_id:int}", name="seller:aftersale", guards=[requires_shop_permission("orders.view")])
+    async def detail(self, request: Request, after_sale_id: FromPath[int]) -> Template:
+        return await self._detail(request, after_sale_id)
+
+    async def _act(self, request: Request, after_sale_id: int, run: Any, done: str) -> Template | Redirect:
+        form = await form_data(request)
+        try:
+            await run(form)
+        except NotFound:
+            raise
+        except DomainError as exc:
+            return await self._detail(request, after_sale_id, status=422, form=form, errors=field_errors(exc))
+        flash(request, done, "success")
+        return Redirect(path=f"/seller/aftersales/{after_sale_id}", status_code=303)
+
+    @post("/{after_sale_id:int}/approve", name="seller:aftersale-approve",
+          guards=[requires_shop_permission("aftersales.handle")])  # fmt: skip
+    async def approve(self, request: Request, after_sale_id: FromPath[int]) -> Template | Redirect:
+        async def run(form: dict[str, str]) -> None:
+            address = {"name": form.get("return_name", ""), "phone": form.get("return_phone", ""),
+                       "address": form.get("return_address", "")}  # fmt: skip
+            await services.approve(actor=actor_of(request), shop_id=_shop_id(request), after_sale_id=after_sale_id,
+                                   return_address=address)  # fmt: skip
+
+        return await self._act(request, after_sale_id, run, N_("The request has been approved."))
+
+    @post("/{after_sale_id:int}/reject", name="seller:aftersale-reject",
+          guards=[requires_shop_permission("aftersales.handle")])  # fmt: skip
+    async def reject(self, request: Request, after_sale_id: FromPath[int]) -> Template | Redirect:
+        async def run(form: dict[str, str]) -> None:
+            await services.reject(actor=actor_of(request), shop_id=_shop_id(request), after_sale_id=after_sale_id,
+                                  reason=form.get("reason", ""))  # fmt: skip
+
+        return await self._act(request, after_sale_id, run, N_("The request has been rejected."))
+
+    @post("/{after_sale_id:int}/received", name="seller:aftersale-received",
+          guards=[requires_shop_permission("aftersales.handle")])  # fmt: skip
+    async def received(self, request: Request, after_sale_id: FromPath[int]) -> Template | Redirect:
+        async def run(form: dict[str, str]) -> None:
+            await services.confirm_received(actor=actor_of(request), shop_id=_shop_id(request),
+                                            after_sale_id=after_sale_id)  # fmt: skip
+
+        return await self._act(request, after_sale_id, run, N_("Return received; the buyer is being refunded."))
+
+    @post("/{after_sale_id:int}/statement", name="seller:aftersale-statement",
+          guards=[requires_shop_permission("aftersales.handle")])  # fmt: skip
+    async def statement(self, request: Request, after_sale_id: FromPath[int]) -> Template | Redirect:
+        async def run(form: dict[str, str]) -> None:
+            await services.seller_statement(
+                actor=actor_of(request),
+                shop_id=_shop_id(request),
+                after_sale_id=after_sale_id,
+                statement=form.get("statement", ""),
+            )
+
+        return await self._act(request, after_sale_id, run, N_("Your statement has been sent to the platform."))
+
+
+class DisputeAdminController(Controller):
+    path = "/admin/aftersales"
+    guards = [requires_platform_role("moderator", "operations")]
+
+    @get("/", name="admin:aftersales")
+    async def index(self, request: Request, status: FromQuery[str] = "open") -> Template:
+        status = status if status in ("open", "ruled") else "open"
+        return Template(
+            template_name="admin/aftersales/list.html",
+            context={"rows": await services.disputes(status=status), "status": status, **_common()},
+            headers=NO_STORE,
+        )
+
+    async def _detail(self, request: Request, after_sale_id: int, *, status: int = 200, **context: Any) -> Template:
+        row = await services.dispute_request(after_sale_id=after_sale_id)
+        return Template(
+            template_name="admin/aftersales/detail.html",
+            context={
+                "a": row,
+                "events": await services.timeline(after_sale_id=after_sale_id),
+                "dispute": await services.dispute_of(after_sale_id=after_sale_id),
+                "form": context.pop("form", {}),
+                "errors": context.pop("errors", {}),
+                **_common(),
+            },
+            status_code=status,
+            headers=NO_STORE,
+        )
+
+    @get("/{after_sale_id:int}", name="admin:aftersale")
+    async def detail(self, request: Request, after_sale_id: FromPath[int]) -> Template:
+        return await self._detail(request, after_sale_id)
+
+    @post("/{after_sale_id:int}/rule", name="admin:aftersale-rule")
+    async def rule(self, request: Request, after_sale_id: FromPath[int]) -> Template | Redirect:
+        form = await form_data(request)
+        try:
+            ruling = form.get("ruling", "")
+            amount = _amount(form.get("amount", "")) if ruling == "refund_partial" else None
+            await services.rule(actor=actor_of(request), after_sale_id=after_sale_id, ruling=ruling,
+                                amount_fen=amount, reason=form.get("reason", ""))  # fmt: skip
+        except NotFound:
+            raise
+        except DomainError as exc:
+            return await self._detail(request, after_sale_id, status=422, form=form, errors=field_errors(exc))
+        flash(request, N_("The ruling has been recorded."), "success")
+        return Redirect(path=f"/admin/aftersales/{after_sale_id}", status_code=303)
+
+
+ROUTES: list[Any] = [ItemActionController, BuyerController, SellerController, DisputeAdminController]
