@@ -139,6 +139,17 @@ async def item_action(*, buyer_id: int, order_item_id: int) -> tuple[str, dict[s
     return ("followup" if followup_open(review, clock.now()) else ""), review
 
 
+async def _count_rating(*, product_id: int, rating: int, sign: int) -> None:
+    """Keep the product's rating_sum / rating_count (search sort, listing, SEO) in step with its visible reviews,
+    in the caller's transaction."""
+    await fetch(
+        "UPDATE product SET rating_sum = rating_sum + {}, rating_count = rating_count + {} WHERE id = {}",
+        sign * rating,
+        sign,
+        product_id,
+    )
+
+
 async def submit_review(*, buyer_id: int, order_item_id: int, form: dict[str, str], uploads: list[Upload]) -> int:
     item = await item_for_buyer(buyer_id=buyer_id, order_item_id=order_item_id)
     if item["status"] not in REVIEWABLE:
@@ -149,24 +160,27 @@ async def submit_review(*, buyer_id: int, order_item_id: int, form: dict[str, st
         raise ReviewError(ALREADY_REVIEWED)
     photos = await _store_photos(uploads)
     try:
-        row = await fetchrow(
-            'INSERT INTO review (order_item, "order", product, shop, buyer, rating, text, photos, anonymous, '
-            "dsr_description, dsr_service, dsr_logistics, created_at) VALUES "
-            "({}, {}, {}, {}, {}, {}, {}, {}::jsonb, {}, {}, {}, {}, {}) RETURNING id",
-            order_item_id,
-            item["order_id"],
-            item["product"],
-            item["shop"],
-            buyer_id,
-            values["rating"],
-            values["text"],
-            json.dumps(photos),
-            values["anonymous"],
-            values["dsr_description"],
-            values["dsr_service"],
-            values["dsr_logistics"],
-            clock.now(),
-        )
+        async with engine().transaction():
+            row = await fetchrow(
+                'INSERT INTO review (order_item, "order", product, shop, buyer, rating, text, photos, anonymous, '
+                "dsr_description, dsr_service, dsr_logistics, created_at) VALUES "
+                "({}, {}, {}, {}, {}, {}, {}, {}::jsonb, {}, {}, {}, {}, {}) RETURNING id",
+                order_item_id,
+                item["order_id"],
+                item["product"],
+                item["shop"],
+                buyer_id,
+                values["rating"],
+                values["text"],
+                json.dumps(photos),
+                values["anonymous"],
+                values["dsr_description"],
+                values["dsr_service"],
+                values["dsr_logistics"],
+                clock.now(),
+            )
+            assert row is not None
+            await _count_rating(product_id=item["product"], rating=values["rating"], sign=1)
     except UniqueViolationError as exc:  # a second submit racing the first
         raise ReviewError(ALREADY_REVIEWED) from exc
     assert row is not None
@@ -292,15 +306,17 @@ def view(row: dict[str, Any]) -> dict[str, Any]:
 
 
 async def shop_dsr(*, shop_id: int) -> tuple[Dsr, Dsr]:
-    """The shop's DSR over the last DSR_DAYS, and the same over all shops selling in its main category."""
+    """The shop's DSR over the last DSR_DAYS, and the same over all shops selling in its main category (the
+    category most of its products are in). Auto-positive reviews carry no ratings from a person: left out."""
     since = clock.now() - timedelta(days=DSR_DAYS)
     own = await fetch(
-        "SELECT dsr_description, dsr_service, dsr_logistics FROM review WHERE shop = {} AND created_at >= {}",
+        "SELECT dsr_description, dsr_service, dsr_logistics FROM review WHERE shop = {} AND created_at >= {} "
+        "AND NOT auto",
         shop_id,
         since,
     )
     category = await fetch(
-        "SELECT dsr_description, dsr_service, dsr_logistics FROM review r WHERE r.created_at >= {} "
+        "SELECT dsr_description, dsr_service, dsr_logistics FROM review r WHERE r.created_at >= {} AND NOT r.auto "
         "AND r.product IN (SELECT p.id FROM product p "
         "WHERE p.category IN (SELECT category FROM product WHERE shop = {} GROUP BY category "
         "ORDER BY count(*) DESC LIMIT 1))",
@@ -312,7 +328,8 @@ async def shop_dsr(*, shop_id: int) -> tuple[Dsr, Dsr]:
 
 async def my_reviews(*, buyer_id: int) -> list[dict[str, Any]]:
     rows = await fetch(
-        "SELECT r.*, i.title FROM review r JOIN order_item i ON i.id = r.order_item WHERE r.buyer = {} "
+        "SELECT r.*, i.title, u.display_name FROM review r JOIN order_item i ON i.id = r.order_item "
+        "JOIN app_user u ON u.id = r.buyer WHERE r.buyer = {} "
         "ORDER BY r.created_at DESC LIMIT 100",
         buyer_id,
     )
@@ -365,7 +382,8 @@ async def report(*, user_id: int, review_id: int, reason: str) -> None:
 
 async def shop_reviews(*, shop_id: int, unreplied: bool = False) -> list[dict[str, Any]]:
     rows = await fetch(
-        "SELECT r.*, i.title FROM review r JOIN order_item i ON i.id = r.order_item WHERE r.shop = {}"  # noqa: S608
+        "SELECT r.*, i.title, u.display_name FROM review r JOIN order_item i ON i.id = r.order_item "  # noqa: S608
+        "JOIN app_user u ON u.id = r.buyer WHERE r.shop = {}"
         + (" AND r.replied_at IS NULL" if unreplied else "")
         + " ORDER BY r.created_at DESC LIMIT 200",
         shop_id,
@@ -418,8 +436,9 @@ async def reply(*, actor: Actor, shop_id: int, review_id: int, text: str) -> Non
 async def report_queue(*, status: str = "open") -> list[dict[str, Any]]:
     rows = await fetch(
         "SELECT rr.id AS report_id, rr.reason AS report_reason, rr.status AS report_status, rr.created_at AS "
-        "reported_at, r.*, i.title FROM review_report rr JOIN review r ON r.id = rr.review "
-        "JOIN order_item i ON i.id = r.order_item WHERE rr.status = {} ORDER BY rr.created_at LIMIT 200",
+        "reported_at, r.*, i.title, u.display_name FROM review_report rr JOIN review r ON r.id = rr.review "
+        "JOIN order_item i ON i.id = r.order_item JOIN app_user u ON u.id = r.buyer "
+        "WHERE rr.status = {} ORDER BY rr.created_at LIMIT 200",
         status,
     )
     return [view(r) for r in rows]
@@ -434,9 +453,11 @@ async def set_visibility(*, actor: Actor, review_id: int, hidden: bool, reason: 
         raise ValidationFailed({"reason": N_("At most 500 characters.")})
     new = "hidden" if hidden else "visible"
     async with engine().transaction():
-        before = await fetchrow("SELECT status FROM review WHERE id = {} FOR UPDATE", review_id)
+        before = await fetchrow("SELECT status, product, rating FROM review WHERE id = {} FOR UPDATE", review_id)
         if before is None:
             raise NotFound(REVIEW_NOT_FOUND)
+        if before["status"] != new:
+            await _count_rating(product_id=before["product"], rating=before["rating"], sign=-1 if hidden else 1)
         await fetch(
             "UPDATE review SET status = {}, hidden_reason = {} WHERE id = {}", new, reason if hidden else "", review_id
         )
@@ -465,15 +486,26 @@ async def auto_positive(*, limit: int = 500) -> int:
     """Items whose order was delivered more than REVIEW_AUTO_DAYS ago and that have no review get a 5-star
     review marked auto. Idempotent: the unique order_item constraint makes a second run add nothing."""
     cutoff = clock.now() - timedelta(days=REVIEW_AUTO_DAYS)
-    rows = await fetch(
-        'INSERT INTO review (order_item, "order", product, shop, buyer, rating, text, auto, created_at) '
-        "SELECT i.id, o.id, i.product, o.shop, o.buyer, 5, '', true, {} FROM order_item i "
-        "JOIN shop_order o ON o.id = i.\"order\" WHERE o.status IN ('delivered', 'completed') "
-        "AND o.delivered_at IS NOT NULL AND o.delivered_at < {} "
-        "AND NOT EXISTS (SELECT 1 FROM review r WHERE r.order_item = i.id) ORDER BY i.id LIMIT {} "
-        "ON CONFLICT (order_item) DO NOTHING RETURNING id",
-        clock.now(),
-        cutoff,
-        limit,
-    )
+    async with engine().transaction():
+        rows = await fetch(
+            'INSERT INTO review (order_item, "order", product, shop, buyer, rating, text, auto, created_at) '
+            "SELECT i.id, o.id, i.product, o.shop, o.buyer, 5, '', true, {} FROM order_item i "
+            "JOIN shop_order o ON o.id = i.\"order\" WHERE o.status IN ('delivered', 'completed') "
+            "AND o.delivered_at IS NOT NULL AND o.delivered_at < {} "
+            "AND NOT EXISTS (SELECT 1 FROM review r WHERE r.order_item = i.id) ORDER BY i.id LIMIT {} "
+            "ON CONFLICT (order_item) DO NOTHING RETURNING id, product",
+            clock.now(),
+            cutoff,
+            limit,
+        )
+        per_product: dict[int, int] = {}
+        for r in rows:
+            per_product[r["product"]] = per_product.get(r["product"], 0) + 1
+        for product_id, n in sorted(per_product.items()):
+            await fetch(
+                "UPDATE product SET rating_sum = rating_sum + {}, rating_count = rating_count + {} WHERE id = {}",
+                5 * n,
+                n,
+                product_id,
+            )
     return len(rows)

@@ -50,6 +50,8 @@ async def test_buyer_reviews_a_delivered_item_with_photos(client) -> None:  # ty
     row = await fetchrow("SELECT * FROM review WHERE order_item = {}", item_id)
     assert row["rating"] == 5 and row["text"] == "质量很好" and row["anonymous"] and row["dsr_service"] == 4
     assert row["shop"] == shop.id and row["product"] == product
+    counted = await fetchrow("SELECT rating_sum, rating_count FROM product WHERE id = {}", product)
+    assert (counted["rating_sum"], counted["rating_count"]) == (5, 1)
     photos = services.view(row)["photos"]
     assert len(photos) == 2 and photos[0]["key"].startswith("r/") and photos[0]["w"] == 64
     page = await client.get(f"/reviews/product/{product}")
@@ -223,6 +225,8 @@ async def test_report_hide_restore_audited(client) -> None:  # type: ignore[no-u
     await post_form(client, f"/admin/reviews/{review_id}/hide", {"reason": "广告"})
     assert (await fetchrow("SELECT status FROM review WHERE id = {}", review_id))["status"] == "hidden"
     assert "广告内容" not in (await client.get(f"/reviews/product/{product}")).text
+    counted = await fetchrow("SELECT rating_sum, rating_count FROM product WHERE id = {}", product)
+    assert (counted["rating_sum"], counted["rating_count"]) == (0, 0)
     await post_form(client, f"/admin/reviews/{review_id}/restore", {"reason": "误判"})
     assert (await fetchrow("SELECT status FROM review WHERE id = {}", review_id))["status"] == "visible"
     actions = [
@@ -245,6 +249,8 @@ async def test_auto_positive_sweep_is_idempotent(at) -> None:  # type: ignore[no
     assert await services.auto_positive() == 0
     row = await services.review_of_item(old_id)
     assert row["auto"] and row["rating"] == 5
+    counted = await fetchrow("SELECT rating_sum, rating_count FROM product WHERE id = {}", row["product"])
+    assert (counted["rating_sum"], counted["rating_count"]) == (5, 1)
     assert await services.review_of_item(fresh_id) is None
 
 
