@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
@@ -46,6 +47,17 @@ def _common() -> dict[str, Any]:
         "tr": gettext,
         "needs_return": rules.needs_return,
     }
+
+
+MAX_UPLOAD_BYTES = services.MAX_PHOTOS * services.MAX_PHOTO_BYTES + 256 * 1024
+
+
+def _photo_response(data: bytes) -> Response[bytes]:
+    return Response(
+        content=data,
+        media_type="image/jpeg",
+        headers={"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 def _uid(request: Request) -> int:
@@ -101,15 +113,19 @@ class BuyerController(Controller):
     async def apply_form(self, request: Request, item: FromQuery[int]) -> Template:
         return await self._form(request, item, {}, {})
 
-    @post("/apply", name="aftersales:apply")
+    @post("/apply", name="aftersales:apply", request_max_body_size=MAX_UPLOAD_BYTES)
     async def apply(self, request: Request) -> Template | Redirect:
-        form = await form_data(request)
+        raw = await request.form()
+        form = {k: v for k, v in raw.items() if isinstance(v, str)}
+        uploads = [await u.read() for u in raw.getall("photos", []) if isinstance(u, UploadFile)]
         try:
             item_id = int(form.get("item", ""))
         except ValueError:
             raise NotFound(N_("Order item not found.")) from None
         try:
             amount = 0 if form.get("kind") == "exchange" else _amount(form.get("amount", ""))
+            await services.apply_context(buyer_id=_uid(request), order_item_id=item_id)  # 404 before storing
+            photos = await services.store_photos(uploads)
             after_sale_id = await services.apply(
                 actor=actor_of(request),
                 buyer_id=_uid(request),
@@ -118,6 +134,7 @@ class BuyerController(Controller):
                 reason=form.get("reason", ""),
                 amount_fen=amount,
                 note=form.get("note", ""),
+                photos=photos,
             )
         except NotFound:
             raise
@@ -146,6 +163,11 @@ class BuyerController(Controller):
     @get("/{after_sale_id:int}", name="aftersales:detail")
     async def detail(self, request: Request, after_sale_id: FromPath[int]) -> Template:
         return await self._detail(request, after_sale_id)
+
+    @get("/{after_sale_id:int}/photos/{index:int}", name="aftersales:photo")
+    async def photo(self, request: Request, after_sale_id: FromPath[int], index: FromPath[int]) -> Response[bytes]:
+        row = await services.buyer_request(buyer_id=_uid(request), after_sale_id=after_sale_id)
+        return _photo_response(await services.photo(row, index))
 
     async def _act(self, request: Request, after_sale_id: int, run: Any, done: str) -> Template | Redirect:
         form = await form_data(request)
@@ -235,6 +257,12 @@ class SellerController(Controller):
     async def detail(self, request: Request, after_sale_id: FromPath[int]) -> Template:
         return await self._detail(request, after_sale_id)
 
+    @get("/{after_sale_id:int}/photos/{index:int}", name="seller:aftersale-photo",
+         guards=[requires_shop_permission("orders.view")])  # fmt: skip
+    async def photo(self, request: Request, after_sale_id: FromPath[int], index: FromPath[int]) -> Response[bytes]:
+        row = await services.shop_request(shop_id=_shop_id(request), after_sale_id=after_sale_id)
+        return _photo_response(await services.photo(row, index))
+
     async def _act(self, request: Request, after_sale_id: int, run: Any, done: str) -> Template | Redirect:
         form = await form_data(request)
         try:
@@ -321,6 +349,11 @@ class DisputeAdminController(Controller):
     @get("/{after_sale_id:int}", name="admin:aftersale")
     async def detail(self, request: Request, after_sale_id: FromPath[int]) -> Template:
         return await self._detail(request, after_sale_id)
+
+    @get("/{after_sale_id:int}/photos/{index:int}", name="admin:aftersale-photo")
+    async def photo(self, request: Request, after_sale_id: FromPath[int], index: FromPath[int]) -> Response[bytes]:
+        row = await services.dispute_request(after_sale_id=after_sale_id)
+        return _photo_response(await services.photo(row, index))
 
     @post("/{after_sale_id:int}/rule", name="admin:aftersale-rule")
     async def rule(self, request: Request, after_sale_id: FromPath[int]) -> Template | Redirect:

@@ -36,6 +36,11 @@ REASONS = {
 }
 MAX_NOTE = 500
 MAX_STATEMENT = 2000
+MAX_PHOTOS = 3
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+NOT_AN_IMAGE = N_("This file is not a photo we can read. Use a JPEG, PNG or WebP image.")
+IMAGE_TOO_LARGE = N_("The photo is larger than %(mb)s MB.")
+TOO_MANY_PHOTOS = N_("At most %(max)s photos.")
 
 
 class AfterSaleNotFound(NotFound):
@@ -51,6 +56,54 @@ class ItemAction:
     kind: str  # apply | open
     order_item_id: int
     after_sale_id: int | None = None
+
+
+# ------------------------------------------------------------------ evidence photos
+
+
+def _check_photo(data: bytes) -> tuple[bytes, int, int]:
+    """Decode and re-encode (uploaded bytes are never stored): the largest JPEG variant."""
+    from app.catalog.images import ImageRejected, process
+
+    if len(data) > MAX_PHOTO_BYTES:
+        raise AfterSaleError(IMAGE_TOO_LARGE, field="photos", mb=MAX_PHOTO_BYTES // (1024 * 1024))
+    try:
+        processed = process(data)
+    except ImageRejected:
+        raise AfterSaleError(NOT_AN_IMAGE, field="photos") from None
+    largest = processed.largest
+    height = round(processed.height * largest / processed.width) if processed.width else processed.height
+    return processed.variants[f"{largest}.jpg"], largest, max(1, height)
+
+
+async def store_photos(uploads: list[bytes]) -> list[dict[str, Any]]:
+    """Check every photo first, then store them privately; returns [{"key", "width", "height"}]."""
+    import asyncio
+    import secrets
+
+    from app.onboarding.documents import private_storage
+
+    uploads = [u for u in uploads if u]
+    if len(uploads) > MAX_PHOTOS:
+        raise AfterSaleError(TOO_MANY_PHOTOS, field="photos", max=MAX_PHOTOS)
+    checked = [await asyncio.to_thread(_check_photo, data) for data in uploads]
+    photos = []
+    for blob, width, height in checked:
+        key = f"private/aftersales/{secrets.token_hex(16)}.jpg"
+        await private_storage().put(key, blob, "image/jpeg")
+        photos.append({"key": key, "width": width, "height": height})
+    return photos
+
+
+async def photo(row: Mapping[str, Any], index: int) -> bytes:
+    """The index-th evidence photo of a request the caller already proved access to."""
+    from app.onboarding.documents import private_storage
+
+    photos = row.get("photos") or []
+    data = await private_storage().get(photos[index]["key"]) if 0 <= index < len(photos) else None
+    if data is None:
+        raise AfterSaleNotFound(N_("After-sales request not found."))
+    return data
 
 
 # ------------------------------------------------------------------ reading

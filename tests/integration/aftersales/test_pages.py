@@ -117,3 +117,36 @@ async def test_platform_rules_a_dispute_and_roles_are_checked(client: httpx.Asyn
         assert ok.status_code == 303
     assert await status_of(a) == "arbitrated"
     assert [r["amount_fen"] for r in await refunds(b.order_id)] == [3980]
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+async def test_evidence_photos_are_private_to_the_two_sides(client: httpx.AsyncClient, new_client) -> None:  # type: ignore[no-untyped-def]
+    b = await bought()
+    await login(client, b.buyer)
+    token = client.cookies["csrftoken"]
+    data = {"_csrf_token": token, "item": str(b.item_id), "kind": "refund_only", "reason": "damaged", "amount": "1"}
+    junk = [("photos", ("x.png", b"not an image", "image/png"))]
+    bad = await client.post("/me/aftersales/apply", data=data, files=junk, headers=EN)
+    assert bad.status_code == 422 and "not a photo we can read" in bad.text
+    done = await client.post("/me/aftersales/apply", data=data, files=[("photos", ("x.png", _png(), "image/png"))])
+    assert done.status_code == 303
+    a = int(done.headers["location"].rsplit("/", 1)[1])
+    mine = await client.get(f"/me/aftersales/{a}/photos/0")
+    assert mine.status_code == 200 and mine.headers["content-type"] == "image/jpeg"
+    assert (await client.get(f"/me/aftersales/{a}/photos/1")).status_code == 404
+    async with new_client() as other:
+        await login(other, await make_user())
+        assert (await other.get(f"/me/aftersales/{a}/photos/0")).status_code == 404
+    async with new_client() as shop:
+        await login(shop, b.s.user)
+        assert (await shop.get(f"/seller/aftersales/{a}/photos/0")).status_code == 200
+        assert f"/seller/aftersales/{a}/photos/0" in (await shop.get(f"/seller/aftersales/{a}")).text
