@@ -140,12 +140,16 @@ class BuyerReviewController(Controller):
         if filter not in services.FILTERS:
             filter = "all"
         summary, rows = await services.product_reviews(product_id=product_id, filter=filter, page=page)
+        user = current_user(request)
+        shown = rows[: services.PAGE_SIZE]
+        voted = await services.voted_ids(user_id=user.id, review_ids=[r["id"] for r in shown]) if user else set()
         return Template(
             template_name="storefront/reviews/_product.html",
             context={
                 "product_id": product_id,
                 "summary": summary,
-                "reviews": rows[: services.PAGE_SIZE],
+                "reviews": shown,
+                "voted_ids": voted,
                 "has_next": len(rows) > services.PAGE_SIZE,
                 "page": max(page, 1),
                 "filter": filter,

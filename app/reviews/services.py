@@ -358,6 +358,15 @@ async def vote_helpful(*, user_id: int, review_id: int) -> int:
     return int(row["helpful_count"])
 
 
+async def voted_ids(*, user_id: int, review_ids: list[int]) -> set[int]:
+    if not review_ids:
+        return set()
+    rows = await fetch(
+        'SELECT review FROM review_vote WHERE "user" = {} AND review = ANY({}::bigint[])', user_id, review_ids
+    )
+    return {int(r["review"]) for r in rows}
+
+
 async def report(*, user_id: int, review_id: int, reason: str) -> None:
     reason = reason.strip()
     if not reason:

@@ -174,7 +174,7 @@ async def test_followup_once_within_90_days(at) -> None:  # type: ignore[no-unty
 
 async def test_helpful_vote_counts_once(client) -> None:  # type: ignore[no-untyped-def]
     buyer, voter = await make_user(), await make_user()
-    _, _product, item_id = await _delivered_item(buyer)
+    _, product, item_id = await _delivered_item(buyer)
     review_id = await services.submit_review(buyer_id=buyer.id, order_item_id=item_id, form=STARS, uploads=[])
     await login(client, voter)
     for _ in range(2):
@@ -182,6 +182,7 @@ async def test_helpful_vote_counts_once(client) -> None:  # type: ignore[no-unty
         assert response.status_code == 200
     assert (await fetchrow("SELECT helpful_count FROM review WHERE id = {}", review_id))["helpful_count"] == 1
     assert (await fetchrow("SELECT count(*) AS n FROM review_vote"))["n"] == 1
+    assert "Helpful (1) ✓" in (await client.get(f"/reviews/product/{product}", headers={"Accept-Language": "en"})).text
 
 
 async def test_seller_replies_once_and_only_to_own_shop(client) -> None:  # type: ignore[no-untyped-def]
