@@ -480,7 +480,7 @@ async def set_visibility(*, actor: Actor, review_id: int, hidden: bool, reason: 
         )
         await record_audit(
             actor=actor,
-            action="review.hide" if hidden else "review.restore",
+            action="review.hide" if hidden else ("review.restore" if before["status"] == "hidden" else "review.keep"),
             target_type="review",
             target_id=review_id,
             before={"status": before["status"]},

@@ -234,6 +234,9 @@ async def test_report_hide_restore_audited(client) -> None:  # type: ignore[no-u
         r["action"] for r in await fetch("SELECT action FROM audit_log WHERE target_type = 'review' ORDER BY id")
     ]
     assert actions == ["review.hide", "review.restore"]
+    await post_form(client, f"/admin/reviews/{review_id}/restore", {"reason": "举报不成立"})  # "keep visible"
+    last = await fetchrow("SELECT action, after FROM audit_log WHERE target_type = 'review' ORDER BY id DESC LIMIT 1")
+    assert last["action"] == "review.keep" and "举报不成立" in last["after"]
     report = await fetchrow("SELECT status, handled_by FROM review_report")
     assert report["status"] == "hidden" and report["handled_by"] == moderator.id
 
