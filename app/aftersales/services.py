@@ -504,6 +504,9 @@ async def escalate(
         statement, MAX_STATEMENT, "statement", required=True, message=N_("Tell the platform what happened.")
     )
     async with engine().transaction():
+        item = await fetchrow("SELECT order_item FROM after_sale WHERE id = {} AND buyer = {}", after_sale_id, buyer_id)
+        if item is not None:  # the same lock order as apply: item, then request
+            await fetch("SELECT id FROM order_item WHERE id = {} FOR UPDATE", item["order_item"])
         row = await _lock(after_sale_id, buyer_id=buyer_id)
         if row["status"] == "rejected":
             busy = await fetchrow(

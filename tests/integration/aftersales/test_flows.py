@@ -201,3 +201,31 @@ async def test_buyer_cancel_and_bad_input():
     assert await status_of(a) == "closed"
     action = await services.item_action(buyer_id=b.buyer.id, order_item_id=b.item_id)
     assert action is not None and action.kind == "apply"
+
+
+async def test_points_come_back_once_the_whole_order_is_refunded(monkeypatch):
+    from app.membership import checkout
+
+    calls: list[int] = []
+
+    async def fake(*, order_id: int) -> int:
+        calls.append(order_id)
+        return 0
+
+    monkeypatch.setattr(checkout, "refund_order_points", fake)
+    b = await bought(adjustments=(-200,))
+    first = await services.apply(actor=b.buyer_actor, buyer_id=b.buyer.id, order_item_id=b.item_id,
+                                 kind="refund_only", reason="other", amount_fen=1000)  # fmt: skip
+    await services.approve(actor=b.seller_actor, shop_id=b.s.shop.id, after_sale_id=first)
+    assert calls == []  # a part only
+    rest = await services.apply(actor=b.buyer_actor, buyer_id=b.buyer.id, order_item_id=b.item_id,
+                                kind="refund_only", reason="other", amount_fen=b.paid_fen - 1000)  # fmt: skip
+    await services.approve(actor=b.seller_actor, shop_id=b.s.shop.id, after_sale_id=rest)
+    assert calls == [b.order_id]
+
+
+def test_the_worker_runs_the_sweeps():
+    from app.worker import SWEEPS
+
+    names = {name for name, _ in SWEEPS}
+    assert {"aftersales.auto_approve", "aftersales.close_unshipped", "aftersales.auto_refund"} <= names
