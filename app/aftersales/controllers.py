@@ -60,6 +60,12 @@ def _photo_response(data: bytes) -> Response[bytes]:
     )
 
 
+async def _form_and_photos(request: Request) -> tuple[dict[str, str], list[bytes]]:
+    raw = await request.form()
+    form = {k: v for k, v in raw.items() if isinstance(v, str)}
+    return form, [await u.read() for u in raw.getall("photos", []) if isinstance(u, UploadFile)]
+
+
 def _uid(request: Request) -> int:
     user = current_user(request)
     assert user is not None
@@ -200,13 +206,28 @@ class BuyerController(Controller):
 
         return await self._act(request, after_sale_id, run, N_("The after-sales request has been cancelled."))
 
-    @post("/{after_sale_id:int}/escalate", name="aftersales:escalate")
+    @post("/{after_sale_id:int}/escalate", name="aftersales:escalate", request_max_body_size=MAX_UPLOAD_BYTES)
     async def escalate(self, request: Request, after_sale_id: FromPath[int]) -> Template | Redirect:
-        async def run(form: dict[str, str]) -> None:
+        form, uploads = await _form_and_photos(request)
+        try:
+            await services.buyer_request(buyer_id=_uid(request), after_sale_id=after_sale_id)  # 404 before storing
+            photos = await services.store_photos(uploads)
             await services.escalate(actor=actor_of(request), buyer_id=_uid(request), after_sale_id=after_sale_id,
-                                    statement=form.get("statement", ""))  # fmt: skip
+                                    statement=form.get("statement", ""), evidence=photos)  # fmt: skip
+        except NotFound:
+            raise
+        except DomainError as exc:
+            return await self._detail(request, after_sale_id, status=422, form=form, errors=field_errors(exc))
+        flash(request, N_("The platform will review your request."), "success")
+        return Redirect(path=f"/me/aftersales/{after_sale_id}", status_code=303)
 
-        return await self._act(request, after_sale_id, run, N_("The platform will review your request."))
+    @get("/{after_sale_id:int}/evidence/{side:str}/{index:int}", name="aftersales:evidence")
+    async def evidence(
+        self, request: Request, after_sale_id: FromPath[int], side: FromPath[str], index: FromPath[int]
+    ) -> Response[bytes]:
+        await services.buyer_request(buyer_id=_uid(request), after_sale_id=after_sale_id)
+        data = await services.evidence_photo(after_sale_id=after_sale_id, side=side, index=index)
+        return _photo_response(data)
 
 
 def _shop_id(request: Request) -> int:
@@ -304,17 +325,34 @@ class SellerController(Controller):
         return await self._act(request, after_sale_id, run, N_("Return received; the buyer is being refunded."))
 
     @post("/{after_sale_id:int}/statement", name="seller:aftersale-statement",
-          guards=[requires_shop_permission("aftersales.handle")])  # fmt: skip
+          guards=[requires_shop_permission("aftersales.handle")], request_max_body_size=MAX_UPLOAD_BYTES)  # fmt: skip
     async def statement(self, request: Request, after_sale_id: FromPath[int]) -> Template | Redirect:
-        async def run(form: dict[str, str]) -> None:
+        form, uploads = await _form_and_photos(request)
+        try:
+            await services.shop_request(shop_id=_shop_id(request), after_sale_id=after_sale_id)  # 404 before storing
+            photos = await services.store_photos(uploads)
             await services.seller_statement(
                 actor=actor_of(request),
                 shop_id=_shop_id(request),
                 after_sale_id=after_sale_id,
                 statement=form.get("statement", ""),
+                evidence=photos,
             )
+        except NotFound:
+            raise
+        except DomainError as exc:
+            return await self._detail(request, after_sale_id, status=422, form=form, errors=field_errors(exc))
+        flash(request, N_("Your statement has been sent to the platform."), "success")
+        return Redirect(path=f"/seller/aftersales/{after_sale_id}", status_code=303)
 
-        return await self._act(request, after_sale_id, run, N_("Your statement has been sent to the platform."))
+    @get("/{after_sale_id:int}/evidence/{side:str}/{index:int}", name="seller:aftersale-evidence",
+         guards=[requires_shop_permission("orders.view")])  # fmt: skip
+    async def evidence(
+        self, request: Request, after_sale_id: FromPath[int], side: FromPath[str], index: FromPath[int]
+    ) -> Response[bytes]:
+        await services.shop_request(shop_id=_shop_id(request), after_sale_id=after_sale_id)
+        data = await services.evidence_photo(after_sale_id=after_sale_id, side=side, index=index)
+        return _photo_response(data)
 
 
 class DisputeAdminController(Controller):
@@ -354,6 +392,14 @@ class DisputeAdminController(Controller):
     async def photo(self, request: Request, after_sale_id: FromPath[int], index: FromPath[int]) -> Response[bytes]:
         row = await services.dispute_request(after_sale_id=after_sale_id)
         return _photo_response(await services.photo(row, index))
+
+    @get("/{after_sale_id:int}/evidence/{side:str}/{index:int}", name="admin:aftersale-evidence")
+    async def evidence(
+        self, request: Request, after_sale_id: FromPath[int], side: FromPath[str], index: FromPath[int]
+    ) -> Response[bytes]:
+        await services.dispute_request(after_sale_id=after_sale_id)
+        data = await services.evidence_photo(after_sale_id=after_sale_id, side=side, index=index)
+        return _photo_response(data)
 
     @post("/{after_sale_id:int}/rule", name="admin:aftersale-rule")
     async def rule(self, request: Request, after_sale_id: FromPath[int]) -> Template | Redirect:

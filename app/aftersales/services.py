@@ -220,7 +220,25 @@ async def timeline(*, after_sale_id: int) -> list[dict[str, Any]]:
 
 async def dispute_of(*, after_sale_id: int) -> dict[str, Any] | None:
     row = await fetchrow("SELECT * FROM after_sale_dispute WHERE after_sale = {}", after_sale_id)
-    return dict(row) if row else None
+    if row is None:
+        return None
+    out = dict(row)
+    for key in ("buyer_evidence", "seller_evidence"):
+        if isinstance(out.get(key), str):
+            out[key] = json.loads(out[key])
+    return out
+
+
+async def evidence_photo(*, after_sale_id: int, side: str, index: int) -> bytes:
+    """A dispute's evidence photo (side buyer | shop) of a request the caller already proved access to."""
+    from app.onboarding.documents import private_storage
+
+    dispute = await dispute_of(after_sale_id=after_sale_id)
+    photos = (dispute or {}).get("buyer_evidence" if side == "buyer" else "seller_evidence") or []
+    data = await private_storage().get(photos[index]["key"]) if 0 <= index < len(photos) else None
+    if data is None or side not in ("buyer", "shop"):
+        raise AfterSaleNotFound(N_("After-sales request not found."))
+    return data
 
 
 async def disputes(*, status: str = "open", limit: int = 200) -> list[dict[str, Any]]:
@@ -640,15 +658,21 @@ async def receive(row: dict[str, Any], *, actor: Actor | None) -> int | None:
     return refund_id
 
 
-async def seller_statement(*, actor: Actor, shop_id: int, after_sale_id: int, statement: str) -> None:
+async def seller_statement(
+    *, actor: Actor, shop_id: int, after_sale_id: int, statement: str, evidence: list[dict[str, Any]] | None = None
+) -> None:
     statement = _text(statement, MAX_STATEMENT, "statement", required=True, message=N_("Write your statement."))
     async with engine().transaction():
         row = await _lock(after_sale_id, shop_id=shop_id)
         if row["status"] != "escalated":
             raise AfterSaleError(N_("The platform is not reviewing this request."))
         await fetch(
-            "UPDATE after_sale_dispute SET seller_statement = {} WHERE after_sale = {} AND status = 'open'",
+            "UPDATE after_sale_dispute SET seller_statement = {}, "
+            "seller_evidence = CASE WHEN {}::jsonb = '[]'::jsonb THEN seller_evidence ELSE {}::jsonb END "
+            "WHERE after_sale = {} AND status = 'open'",
             statement,
+            json.dumps(evidence or []),
+            json.dumps(evidence or []),
             row["id"],
         )
         await _event(row["id"], "escalated", "escalated", "seller_statement", actor, "shop", statement)

@@ -150,3 +150,32 @@ async def test_evidence_photos_are_private_to_the_two_sides(client: httpx.AsyncC
         await login(shop, b.s.user)
         assert (await shop.get(f"/seller/aftersales/{a}/photos/0")).status_code == 200
         assert f"/seller/aftersales/{a}/photos/0" in (await shop.get(f"/seller/aftersales/{a}")).text
+
+
+async def test_dispute_evidence_from_both_sides_reaches_the_platform(client: httpx.AsyncClient, new_client) -> None:  # type: ignore[no-untyped-def]
+    b = await bought()
+    a = await _apply(b)
+    await services.reject(actor=b.seller_actor, shop_id=b.s.shop.id, after_sale_id=a, reason="不同意")
+    await login(client, b.buyer)
+    data = {"_csrf_token": client.cookies["csrftoken"], "statement": "照片为证"}
+    photo = [("photos", ("a.png", _png(), "image/png"))]
+    done = await client.post(f"/me/aftersales/{a}/escalate", data=data, files=photo)
+    assert done.status_code == 303 and await status_of(a) == "escalated"
+    assert (await client.get(f"/me/aftersales/{a}/evidence/buyer/0")).status_code == 200
+    async with new_client() as shop:
+        await login(shop, b.s.user)
+        data = {"_csrf_token": shop.cookies["csrftoken"], "statement": "发货前已检查"}
+        done = await shop.post(f"/seller/aftersales/{a}/statement", data=data, files=photo)
+        assert done.status_code == 303
+        assert (await shop.get(f"/seller/aftersales/{a}/evidence/buyer/0")).status_code == 200
+    async with new_client() as mod:
+        await login(mod, await make_user(roles=("operations",)))
+        page = await mod.get(f"/admin/aftersales/{a}")
+        assert f"/admin/aftersales/{a}/evidence/buyer/0" in page.text
+        assert f"/admin/aftersales/{a}/evidence/shop/0" in page.text and "发货前已检查" in page.text
+        assert (await mod.get(f"/admin/aftersales/{a}/evidence/shop/0")).status_code == 200
+        assert (await mod.get(f"/admin/aftersales/{a}/evidence/shop/1")).status_code == 404
+    other = await bought()
+    async with new_client() as stranger:
+        await login(stranger, other.s.user)
+        assert (await stranger.get(f"/seller/aftersales/{a}/evidence/buyer/0")).status_code == 404
