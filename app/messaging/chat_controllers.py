@@ -111,6 +111,14 @@ class BuyerChatController(Controller):
             },
         )
 
+    @get("/unread", name="chat:buyer-unread")
+    async def unread(self, request: Request) -> Template:
+        """A badge with the unread message count (empty when none), for a lazy nav placeholder."""
+        return Template(
+            template_name="storefront/messaging/_unread.html",
+            context={"unread": await chat.buyer_unread_total(buyer_id=_user_id(request))},
+        )
+
     async def _thread(
         self, request: Request, conversation_id: int, *, status_code: int = 200, **extra: Any
     ) -> Template:
@@ -205,6 +213,14 @@ class SellerChatController(Controller):
                 "items": await chat.shop_conversations(shop_id=shop_id),
                 "unread": await chat.shop_unread_total(shop_id=shop_id),
             },
+        )
+
+    @get("/unread", name="chat:seller-unread")
+    async def unread(self, request: Request) -> Template:
+        """A badge with the unread message count (empty when none), for a lazy nav placeholder."""
+        return Template(
+            template_name="storefront/messaging/_unread.html",
+            context={"unread": await chat.shop_unread_total(shop_id=self._shop_id(request))},
         )
 
     async def _thread(

@@ -261,3 +261,26 @@ async def test_quick_replies_editable_and_sent_with_one_tap(client: httpx.AsyncC
 async def test_start_without_target_is_not_found(client: httpx.AsyncClient, query: str) -> None:
     await _as(client, await make_user())
     assert (await client.get(f"/messages/start?{query}")).status_code == 404
+
+
+async def test_concurrent_sends_count_every_message_and_unread_badges(client: httpx.AsyncClient, asgi) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from app.messaging import chat
+
+    shop = await make_shop()
+    buyer = await make_user()
+    cid = await chat.start_conversation(buyer_id=buyer.id, shop_id=shop.id)
+    await asyncio.gather(
+        *(chat.send_message(conversation_id=cid, sender_id=buyer.id, side="buyer", text=f"m{i}") for i in range(8))
+    )
+    assert (await _conv(cid))["shop_unread"] == 8
+
+    await _as(client, shop.owner)
+    badge = await client.get("/seller/messages/unread")
+    assert badge.status_code == 200 and 'id="chat-unread"' in badge.text and ">8<" in badge.text
+    await client.get(f"/seller/messages/{cid}")
+    assert "chat-unread" not in (await client.get("/seller/messages/unread")).text
+
+    await _as(client, buyer)
+    assert "chat-unread" not in (await client.get("/me/messages/unread")).text
