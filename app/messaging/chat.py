@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from app.catalog.images import ImageRejected, process
@@ -193,6 +193,17 @@ async def buyer_unread_total(*, buyer_id: int) -> int:
 async def shop_unread_total(*, shop_id: int) -> int:
     row = await fetchrow("SELECT COALESCE(sum(shop_unread), 0) AS n FROM conversation WHERE shop = {}", shop_id)
     return int(row["n"]) if row else 0
+
+
+async def average_first_response(*, shop_id: int, days: int = 30) -> int | None:
+    """The shop's mean first-response time in seconds over conversations answered in the last `days` days."""
+    row = await fetchrow(
+        "SELECT avg(first_response_seconds)::int AS s FROM conversation WHERE shop = {} "
+        "AND first_response_seconds IS NOT NULL AND last_message_at >= {}",
+        shop_id,
+        clock.now() - timedelta(days=days),
+    )
+    return row["s"] if row and row["s"] is not None else None
 
 
 async def mark_read(*, conversation_id: int, side: str) -> None:

@@ -212,6 +212,7 @@ class SellerChatController(Controller):
             context={
                 "items": await chat.shop_conversations(shop_id=shop_id),
                 "unread": await chat.shop_unread_total(shop_id=shop_id),
+                "avg_first_response": await chat.average_first_response(shop_id=shop_id),
             },
         )
 

@@ -118,6 +118,8 @@ async def test_both_sides_write_unread_counts_and_first_response(client: httpx.A
         await _as(client, service)
         await post_form(client, f"/seller/messages/{cid}", {"text": "不客气"})
         assert (await _conv(cid))["first_response_seconds"] == 300  # recorded once
+        inbox = await client.get("/seller/messages/")
+        assert "5 min" in inbox.text or "5 分钟" in inbox.text  # the shop's average first response
 
         await _as(client, buyer)
         listing = await client.get("/me/messages/")
