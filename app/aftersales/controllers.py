@@ -31,6 +31,7 @@ from app.web.auth import current_user
 from app.web.flash import flash
 from app.web.forms import actor_of, field_errors, form_data
 from app.web.guards import requires_login, requires_platform_role
+from app.web.htmx import is_htmx
 
 NO_STORE = {"Cache-Control": "private, no-store"}
 CSS = "css/aftersales.css"
@@ -64,6 +65,14 @@ async def _form_and_photos(request: Request) -> tuple[dict[str, str], list[bytes
     raw = await request.form()
     form = {k: v for k, v in raw.items() if isinstance(v, str)}
     return form, [await u.read() for u in raw.getall("photos", []) if isinstance(u, UploadFile)]
+
+
+def _done(request: Request, path: str) -> Redirect | Response[str]:
+    """After a successful POST: 303 to the page; for a boosted (htmx) form, HX-Location so htmx loads that page and
+    puts its URL in the address bar (a followed redirect would leave the form's URL there)."""
+    if is_htmx(request):
+        return Response(content="", status_code=200, media_type="text/html", headers={"HX-Location": path, **NO_STORE})
+    return Redirect(path=path, status_code=303)
 
 
 def _uid(request: Request) -> int:
@@ -120,7 +129,7 @@ class BuyerController(Controller):
         return await self._form(request, item, {}, {})
 
     @post("/apply", name="aftersales:apply", request_max_body_size=MAX_UPLOAD_BYTES)
-    async def apply(self, request: Request) -> Template | Redirect:
+    async def apply(self, request: Request) -> Template | Redirect | Response[str]:
         raw = await request.form()
         form = {k: v for k, v in raw.items() if isinstance(v, str)}
         uploads = [await u.read() for u in raw.getall("photos", []) if isinstance(u, UploadFile)]
@@ -147,7 +156,7 @@ class BuyerController(Controller):
         except DomainError as exc:
             return await self._form(request, item_id, form, field_errors(exc), 422)
         flash(request, N_("Your after-sales request has been sent to the shop."), "success")
-        return Redirect(path=f"/me/aftersales/{after_sale_id}", status_code=303)
+        return _done(request, f"/me/aftersales/{after_sale_id}")
 
     async def _detail(self, request: Request, after_sale_id: int, *, status: int = 200, **context: Any) -> Template:
         row = await services.buyer_request(buyer_id=_uid(request), after_sale_id=after_sale_id)
@@ -175,7 +184,9 @@ class BuyerController(Controller):
         row = await services.buyer_request(buyer_id=_uid(request), after_sale_id=after_sale_id)
         return _photo_response(await services.photo(row, index))
 
-    async def _act(self, request: Request, after_sale_id: int, run: Any, done: str) -> Template | Redirect:
+    async def _act(
+        self, request: Request, after_sale_id: int, run: Any, done: str
+    ) -> Template | Redirect | Response[str]:
         form = await form_data(request)
         try:
             await run(form)
@@ -184,10 +195,10 @@ class BuyerController(Controller):
         except DomainError as exc:
             return await self._detail(request, after_sale_id, status=422, form=form, errors=field_errors(exc))
         flash(request, done, "success")
-        return Redirect(path=f"/me/aftersales/{after_sale_id}", status_code=303)
+        return _done(request, f"/me/aftersales/{after_sale_id}")
 
     @post("/{after_sale_id:int}/ship", name="aftersales:ship")
-    async def ship(self, request: Request, after_sale_id: FromPath[int]) -> Template | Redirect:
+    async def ship(self, request: Request, after_sale_id: FromPath[int]) -> Template | Redirect | Response[str]:
         async def run(form: dict[str, str]) -> None:
             await services.ship_return(
                 actor=actor_of(request),
@@ -200,14 +211,14 @@ class BuyerController(Controller):
         return await self._act(request, after_sale_id, run, N_("The shop has been told the return is on its way."))
 
     @post("/{after_sale_id:int}/cancel", name="aftersales:cancel")
-    async def cancel(self, request: Request, after_sale_id: FromPath[int]) -> Template | Redirect:
+    async def cancel(self, request: Request, after_sale_id: FromPath[int]) -> Template | Redirect | Response[str]:
         async def run(form: dict[str, str]) -> None:
             await services.cancel(actor=actor_of(request), buyer_id=_uid(request), after_sale_id=after_sale_id)
 
         return await self._act(request, after_sale_id, run, N_("The after-sales request has been cancelled."))
 
     @post("/{after_sale_id:int}/escalate", name="aftersales:escalate", request_max_body_size=MAX_UPLOAD_BYTES)
-    async def escalate(self, request: Request, after_sale_id: FromPath[int]) -> Template | Redirect:
+    async def escalate(self, request: Request, after_sale_id: FromPath[int]) -> Template | Redirect | Response[str]:
         form, uploads = await _form_and_photos(request)
         try:
             await services.buyer_request(buyer_id=_uid(request), after_sale_id=after_sale_id)  # 404 before storing
@@ -219,7 +230,7 @@ class BuyerController(Controller):
         except DomainError as exc:
             return await self._detail(request, after_sale_id, status=422, form=form, errors=field_errors(exc))
         flash(request, N_("The platform will review your request."), "success")
-        return Redirect(path=f"/me/aftersales/{after_sale_id}", status_code=303)
+        return _done(request, f"/me/aftersales/{after_sale_id}")
 
     @get("/{after_sale_id:int}/evidence/{side:str}/{index:int}", name="aftersales:evidence")
     async def evidence(
@@ -284,7 +295,9 @@ class SellerController(Controller):
         row = await services.shop_request(shop_id=_shop_id(request), after_sale_id=after_sale_id)
         return _photo_response(await services.photo(row, index))
 
-    async def _act(self, request: Request, after_sale_id: int, run: Any, done: str) -> Template | Redirect:
+    async def _act(
+        self, request: Request, after_sale_id: int, run: Any, done: str
+    ) -> Template | Redirect | Response[str]:
         form = await form_data(request)
         try:
             await run(form)
@@ -293,11 +306,11 @@ class SellerController(Controller):
         except DomainError as exc:
             return await self._detail(request, after_sale_id, status=422, form=form, errors=field_errors(exc))
         flash(request, done, "success")
-        return Redirect(path=f"/seller/aftersales/{after_sale_id}", status_code=303)
+        return _done(request, f"/seller/aftersales/{after_sale_id}")
 
     @post("/{after_sale_id:int}/approve", name="seller:aftersale-approve",
           guards=[requires_shop_permission("aftersales.handle")])  # fmt: skip
-    async def approve(self, request: Request, after_sale_id: FromPath[int]) -> Template | Redirect:
+    async def approve(self, request: Request, after_sale_id: FromPath[int]) -> Template | Redirect | Response[str]:
         async def run(form: dict[str, str]) -> None:
             address = {"name": form.get("return_name", ""), "phone": form.get("return_phone", ""),
                        "address": form.get("return_address", "")}  # fmt: skip
@@ -308,7 +321,7 @@ class SellerController(Controller):
 
     @post("/{after_sale_id:int}/reject", name="seller:aftersale-reject",
           guards=[requires_shop_permission("aftersales.handle")])  # fmt: skip
-    async def reject(self, request: Request, after_sale_id: FromPath[int]) -> Template | Redirect:
+    async def reject(self, request: Request, after_sale_id: FromPath[int]) -> Template | Redirect | Response[str]:
         async def run(form: dict[str, str]) -> None:
             await services.reject(actor=actor_of(request), shop_id=_shop_id(request), after_sale_id=after_sale_id,
                                   reason=form.get("reason", ""))  # fmt: skip
@@ -317,7 +330,7 @@ class SellerController(Controller):
 
     @post("/{after_sale_id:int}/received", name="seller:aftersale-received",
           guards=[requires_shop_permission("aftersales.handle")])  # fmt: skip
-    async def received(self, request: Request, after_sale_id: FromPath[int]) -> Template | Redirect:
+    async def received(self, request: Request, after_sale_id: FromPath[int]) -> Template | Redirect | Response[str]:
         async def run(form: dict[str, str]) -> None:
             await services.confirm_received(actor=actor_of(request), shop_id=_shop_id(request),
                                             after_sale_id=after_sale_id)  # fmt: skip
@@ -326,7 +339,7 @@ class SellerController(Controller):
 
     @post("/{after_sale_id:int}/statement", name="seller:aftersale-statement",
           guards=[requires_shop_permission("aftersales.handle")], request_max_body_size=MAX_UPLOAD_BYTES)  # fmt: skip
-    async def statement(self, request: Request, after_sale_id: FromPath[int]) -> Template | Redirect:
+    async def statement(self, request: Request, after_sale_id: FromPath[int]) -> Template | Redirect | Response[str]:
         form, uploads = await _form_and_photos(request)
         try:
             await services.shop_request(shop_id=_shop_id(request), after_sale_id=after_sale_id)  # 404 before storing
@@ -343,7 +356,7 @@ class SellerController(Controller):
         except DomainError as exc:
             return await self._detail(request, after_sale_id, status=422, form=form, errors=field_errors(exc))
         flash(request, N_("Your statement has been sent to the platform."), "success")
-        return Redirect(path=f"/seller/aftersales/{after_sale_id}", status_code=303)
+        return _done(request, f"/seller/aftersales/{after_sale_id}")
 
     @get("/{after_sale_id:int}/evidence/{side:str}/{index:int}", name="seller:aftersale-evidence",
          guards=[requires_shop_permission("orders.view")])  # fmt: skip
@@ -402,7 +415,7 @@ class DisputeAdminController(Controller):
         return _photo_response(data)
 
     @post("/{after_sale_id:int}/rule", name="admin:aftersale-rule")
-    async def rule(self, request: Request, after_sale_id: FromPath[int]) -> Template | Redirect:
+    async def rule(self, request: Request, after_sale_id: FromPath[int]) -> Template | Redirect | Response[str]:
         form = await form_data(request)
         try:
             ruling = form.get("ruling", "")
@@ -414,7 +427,7 @@ class DisputeAdminController(Controller):
         except DomainError as exc:
             return await self._detail(request, after_sale_id, status=422, form=form, errors=field_errors(exc))
         flash(request, N_("The ruling has been recorded."), "success")
-        return Redirect(path=f"/admin/aftersales/{after_sale_id}", status_code=303)
+        return _done(request, f"/admin/aftersales/{after_sale_id}")
 
 
 ROUTES: list[Any] = [ItemActionController, BuyerController, SellerController, DisputeAdminController]

@@ -179,3 +179,12 @@ async def test_dispute_evidence_from_both_sides_reaches_the_platform(client: htt
     async with new_client() as stranger:
         await login(stranger, other.s.user)
         assert (await stranger.get(f"/seller/aftersales/{a}/evidence/buyer/0")).status_code == 404
+
+
+async def test_a_boosted_form_gets_the_next_page_as_hx_location(client: httpx.AsyncClient) -> None:
+    b = await bought()
+    a = await _apply(b)
+    await login(client, b.buyer)
+    response = await post_form(client, f"/me/aftersales/{a}/cancel", headers={"HX-Request": "true"})
+    assert response.status_code == 200 and response.headers["HX-Location"] == f"/me/aftersales/{a}"
+    assert await status_of(a) == "closed"
