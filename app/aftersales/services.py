@@ -363,10 +363,14 @@ async def _restock(row: dict[str, Any]) -> None:
     await fetch("UPDATE after_sale SET restocked_qty = restocked_qty + {} WHERE id = {}", qty, row["id"])
 
 
-async def _refund(row: dict[str, Any], amount_fen: int, *, reason: str, restock: bool) -> int | None:
-    """In the caller's transaction: a pending refund (sent after commit: schedule_refunds), the stock back when
-    asked, and the order's points when every line of it is now refunded. Returns the refund id (None: nothing)."""
+async def _refund(
+    row: dict[str, Any], amount_fen: int, *, reason: str, restock: bool, actor: Actor | None = None
+) -> int | None:
+    """In the caller's transaction: a pending refund (sent after commit: schedule_refunds); when asked (a refund
+    before shipping) the stock back once the item is refunded in full; and when every line of the order is now
+    refunded, the order's points back and a still unshipped order cancelled. Returns the refund id (None: nothing)."""
     from app.membership.checkout import refund_order_points
+    from app.orders.states import transition
     from app.payments import services as payments
 
     refund_id = None
@@ -377,15 +381,31 @@ async def _refund(row: dict[str, Any], amount_fen: int, *, reason: str, restock:
         await fetch("UPDATE after_sale SET refunded_fen = {} WHERE id = {}", amount_fen, row["id"])
         row["refunded_fen"] = amount_fen
     if restock:
-        await _restock(row)
+        item = await fetchrow(
+            "SELECT id, gross_fen, paid_fen, adjustments FROM order_item WHERE id = {}", row["order_item"]
+        )
+        if item is not None and await refundable_of(_item(item)) == 0:
+            await _restock(row)
     whole = await fetchrow(
         'SELECT (SELECT coalesce(sum(paid_fen), 0) FROM order_item WHERE "order" = {o}) AS paid, '
-        '(SELECT coalesce(sum(refunded_fen), 0) FROM after_sale WHERE "order" = {o}) AS refunded'.replace("{o}", "{}"),
+        '(SELECT coalesce(sum(refunded_fen), 0) FROM after_sale WHERE "order" = {o}) AS refunded, '
+        "(SELECT status FROM shop_order WHERE id = {o}) AS status".replace("{o}", "{}"),
+        row["order"],
         row["order"],
         row["order"],
     )
     if whole and int(whole["paid"]) > 0 and int(whole["refunded"]) >= int(whole["paid"]):
         await refund_order_points(order_id=int(row["order"]))
+        if whole["status"] == "paid":  # nothing left to ship
+            await transition(
+                order_id=int(row["order"]),
+                to="cancelled",
+                action="refunded_in_full",
+                actor=actor or Actor(user_id=None, label="aftersales"),
+                reason=reason[:200],
+                expect={"paid"},
+                extra={"cancel_reason": reason[:200]},
+            )
     return refund_id
 
 
@@ -601,6 +621,7 @@ async def _refund_only(row: dict[str, Any], *, actor: Actor | None, side: str) -
         await _capped(row),
         reason=REASONS.get(row["reason"], ""),
         restock=bool(order and order["status"] == "paid"),
+        actor=actor,
     )
     await _move(row, "refunded", action="refunded", actor=actor, side=side, note=format_fen(int(row["refunded_fen"])))
     return refund_id
@@ -649,7 +670,9 @@ async def receive(row: dict[str, Any], *, actor: Actor | None) -> int | None:
     if row["kind"] == "exchange":
         await _move(row, "closed", action="exchanged", actor=actor, side=side)
     else:
-        refund_id = await _refund(row, await _capped(row), reason=REASONS.get(row["reason"], ""), restock=False)
+        refund_id = await _refund(
+            row, await _capped(row), reason=REASONS.get(row["reason"], ""), restock=False, actor=actor
+        )
         await _move(
             row, "refunded", action="refunded", actor=actor, side=side, note=format_fen(int(row["refunded_fen"]))
         )
@@ -704,7 +727,7 @@ async def rule(*, actor: Actor, after_sale_id: int, ruling: str, amount_fen: int
             raise rules.AmountError(exc.message, field="amount", amount=format_fen(refundable)) from None
         await _move(row, "arbitrated", action=f"ruled_{ruling}", actor=actor, side="platform", note=reason)
         if amount > 0:
-            refund_id = await _refund(row, amount, reason=reason, restock=item["status"] == "paid")
+            refund_id = await _refund(row, amount, reason=reason, restock=item["status"] == "paid", actor=actor)
         await fetch(
             "UPDATE after_sale_dispute SET status = 'ruled', ruling = {}, ruling_reason = {}, ruled_by = {}, "
             "amount_fen = {}, ruled_at = {} WHERE after_sale = {}",

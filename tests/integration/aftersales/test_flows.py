@@ -136,6 +136,8 @@ async def test_full_refund_before_shipping_restocks_and_returns_points():
                              kind="refund_only", reason="no_longer_wanted", amount_fen=b.paid_fen)  # fmt: skip
     await services.approve(actor=b.seller_actor, shop_id=b.s.shop.id, after_sale_id=a)
     assert await stock_of(b.s.product) == stock + 1
+    order = await fetchrow("SELECT status FROM shop_order WHERE id = {}", b.order_id)
+    assert order["status"] == "cancelled"  # nothing left to ship
     note = await fetchrow('SELECT kind FROM notification WHERE "user" = {} ORDER BY id DESC LIMIT 1', b.buyer.id)
     assert note["kind"] == "aftersale_approved"
 
@@ -229,3 +231,14 @@ def test_the_worker_runs_the_sweeps():
 
     names = {name for name, _ in SWEEPS}
     assert {"aftersales.auto_approve", "aftersales.close_unshipped", "aftersales.auto_refund"} <= names
+
+
+async def test_a_partial_refund_before_shipping_keeps_the_stock_and_the_order():
+    b = await bought(qty=2, status="paid")
+    stock = await stock_of(b.s.product)
+    a = await services.apply(actor=b.buyer_actor, buyer_id=b.buyer.id, order_item_id=b.item_id,
+                             kind="refund_only", reason="other", amount_fen=500)  # fmt: skip
+    await services.approve(actor=b.seller_actor, shop_id=b.s.shop.id, after_sale_id=a)
+    assert await stock_of(b.s.product) == stock
+    order = await fetchrow("SELECT status FROM shop_order WHERE id = {}", b.order_id)
+    assert order["status"] == "paid"
