@@ -344,6 +344,19 @@ async def _notify(row: Mapping[str, Any], kind: str, title: str, body: str = "",
     )
 
 
+async def _notify_shop(row: Mapping[str, Any], kind: str, title: str) -> None:
+    """Tell the shop's staff who handle after-sales (owner, manager, service)."""
+    from app.messaging.services import notify
+
+    staff = await fetch(
+        "SELECT \"user\" FROM shop_staff WHERE shop = {} AND role IN ('owner', 'manager', 'service') ORDER BY id",
+        row["shop"],
+    )
+    for member in staff:
+        await notify(user_id=int(member["user"]), kind=kind, title=title, params={"no": row["id"]},
+                     link=f"/seller/aftersales/{row['id']}")  # fmt: skip
+
+
 async def _restock(row: dict[str, Any]) -> None:
     """Give the item's units back to its SKU (only stock taken from the SKU), once per item across requests."""
     item = await fetchrow(
@@ -497,6 +510,7 @@ async def apply(
         )
         assert created is not None
         await _event(int(created["id"]), "", "requested", "requested", actor, "buyer", note)
+        await _notify_shop(created, "aftersale_requested", N_("New after-sales request %(no)s"))
     return int(created["id"])
 
 
@@ -525,6 +539,7 @@ async def ship_return(*, actor: Actor, buyer_id: int, after_sale_id: int, carrie
             return_tracking=tracking_no,
             shipped_at=clock.now(),
         )
+        await _notify_shop(row, "aftersale_return_shipped", N_("After-sales request %(no)s: the return was shipped"))
 
 
 async def cancel(*, actor: Actor, buyer_id: int, after_sale_id: int) -> None:
@@ -565,6 +580,7 @@ async def escalate(
             json.dumps(evidence or []),
             clock.now(),
         )
+        await _notify_shop(row, "aftersale_escalated", N_("After-sales request %(no)s: the buyer asked the platform"))
 
 
 # ------------------------------------------------------------------ seller

@@ -242,3 +242,11 @@ async def test_a_partial_refund_before_shipping_keeps_the_stock_and_the_order():
     assert await stock_of(b.s.product) == stock
     order = await fetchrow("SELECT status FROM shop_order WHERE id = {}", b.order_id)
     assert order["status"] == "paid"
+
+
+async def test_the_shop_is_told_of_a_new_request():
+    b = await bought()
+    a = await services.apply(actor=b.buyer_actor, buyer_id=b.buyer.id, order_item_id=b.item_id,
+                             kind="refund_only", reason="other", amount_fen=100)  # fmt: skip
+    note = await fetchrow('SELECT kind, link FROM notification WHERE "user" = {}', b.s.user.id)
+    assert (note["kind"], note["link"]) == ("aftersale_requested", f"/seller/aftersales/{a}")
