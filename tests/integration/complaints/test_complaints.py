@@ -78,6 +78,7 @@ async def test_file_from_an_order_with_photos_and_follow_it(client: httpx.AsyncC
 
 
 async def test_bad_input_keeps_the_form_and_files_nothing(client: httpx.AsyncClient) -> None:
+    client.headers["Accept-Language"] = "en"  # the messages below are checked in English
     shop = await make_shop()
     await _as(client, await make_user())
     short = await _file(client, {"shop": str(shop.id), "category": "", "text": "太差"})
@@ -95,6 +96,7 @@ async def test_bad_input_keeps_the_form_and_files_nothing(client: httpx.AsyncCli
 
 
 async def test_admin_queue_status_changes_are_audited_and_notified(client: httpx.AsyncClient) -> None:
+    client.headers["Accept-Language"] = "en"  # the messages below are checked in English
     shop = await make_shop()
     buyer = await make_user()
     await _as(client, buyer)

@@ -133,6 +133,7 @@ async def test_both_sides_write_unread_counts_and_first_response(client: httpx.A
 
 
 async def test_empty_and_too_long_messages_are_refused_keeping_the_text(client: httpx.AsyncClient) -> None:
+    client.headers["Accept-Language"] = "en"  # the messages below are checked in English
     shop = await make_shop()
     await _as(client, await make_user())
     cid = await _start(client, f"shop={shop.id}")
@@ -180,6 +181,7 @@ async def add_warehouse(shop_id: int, user) -> None:  # type: ignore[no-untyped-
 
 
 async def test_photo_is_reencoded_and_a_non_image_is_refused(client: httpx.AsyncClient) -> None:
+    client.headers["Accept-Language"] = "en"  # the messages below are checked in English
     shop = await make_shop()
     buyer = await make_user()
     await _as(client, buyer)
@@ -210,6 +212,7 @@ async def test_photo_is_reencoded_and_a_non_image_is_refused(client: httpx.Async
 
 
 async def test_poll_returns_only_newer_messages_and_htmx_send(client: httpx.AsyncClient) -> None:
+    client.headers["Accept-Language"] = "en"  # the messages below are checked in English
     shop = await make_shop()
     await _as(client, await make_user())
     cid = await _start(client, f"shop={shop.id}")
