@@ -88,6 +88,24 @@ def _amount(value: str) -> int:
         raise type(exc)(exc.message, field="amount", **exc.params) from None
 
 
+async def _detail_page(template: str, row: dict[str, Any], *, status: int = 200, **context: Any) -> Template:
+    """One request with its timeline and dispute: the same page data for the buyer, the shop and the platform."""
+    return Template(
+        template_name=template,
+        context={
+            "a": row,
+            "events": await services.timeline(after_sale_id=row["id"]),
+            "dispute": await services.dispute_of(after_sale_id=row["id"]),
+            "form": context.pop("form", {}),
+            "errors": context.pop("errors", {}),
+            **context,
+            **_common(),
+        },
+        status_code=status,
+        headers=NO_STORE,
+    )
+
+
 class ItemActionController(Controller):
     path = "/aftersales"
 
@@ -160,20 +178,7 @@ class BuyerController(Controller):
 
     async def _detail(self, request: Request, after_sale_id: int, *, status: int = 200, **context: Any) -> Template:
         row = await services.buyer_request(buyer_id=_uid(request), after_sale_id=after_sale_id)
-        return Template(
-            template_name="storefront/aftersales/detail.html",
-            context={
-                "a": row,
-                "events": await services.timeline(after_sale_id=after_sale_id),
-                "dispute": await services.dispute_of(after_sale_id=after_sale_id),
-                "form": context.pop("form", {}),
-                "errors": context.pop("errors", {}),
-                **context,
-                **_common(),
-            },
-            status_code=status,
-            headers=NO_STORE,
-        )
+        return await _detail_page("storefront/aftersales/detail.html", row, status=status, **context)
 
     @get("/{after_sale_id:int}", name="aftersales:detail")
     async def detail(self, request: Request, after_sale_id: FromPath[int]) -> Template:
@@ -269,21 +274,8 @@ class SellerController(Controller):
 
     async def _detail(self, request: Request, after_sale_id: int, *, status: int = 200, **context: Any) -> Template:
         row = await services.shop_request(shop_id=_shop_id(request), after_sale_id=after_sale_id)
-        return Template(
-            template_name="seller/aftersales/detail.html",
-            context={
-                "a": row,
-                "events": await services.timeline(after_sale_id=after_sale_id),
-                "dispute": await services.dispute_of(after_sale_id=after_sale_id),
-                "can_act": has_permission(request.state.shop.role, "aftersales.handle"),
-                "form": context.pop("form", {}),
-                "errors": context.pop("errors", {}),
-                **context,
-                **_common(),
-            },
-            status_code=status,
-            headers=NO_STORE,
-        )
+        can_act = has_permission(request.state.shop.role, "aftersales.handle")
+        return await _detail_page("seller/aftersales/detail.html", row, status=status, can_act=can_act, **context)
 
     @get("/{after_sale_id:int}", name="seller:aftersale", guards=[requires_shop_permission("orders.view")])
     async def detail(self, request: Request, after_sale_id: FromPath[int]) -> Template:
@@ -383,19 +375,7 @@ class DisputeAdminController(Controller):
 
     async def _detail(self, request: Request, after_sale_id: int, *, status: int = 200, **context: Any) -> Template:
         row = await services.dispute_request(after_sale_id=after_sale_id)
-        return Template(
-            template_name="admin/aftersales/detail.html",
-            context={
-                "a": row,
-                "events": await services.timeline(after_sale_id=after_sale_id),
-                "dispute": await services.dispute_of(after_sale_id=after_sale_id),
-                "form": context.pop("form", {}),
-                "errors": context.pop("errors", {}),
-                **_common(),
-            },
-            status_code=status,
-            headers=NO_STORE,
-        )
+        return await _detail_page("admin/aftersales/detail.html", row, status=status, **context)
 
     @get("/{after_sale_id:int}", name="admin:aftersale")
     async def detail(self, request: Request, after_sale_id: FromPath[int]) -> Template:
