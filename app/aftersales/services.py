@@ -409,6 +409,7 @@ async def _refund(
     )
     if whole and int(whole["paid"]) > 0 and int(whole["refunded"]) >= int(whole["paid"]):
         await refund_order_points(order_id=int(row["order"]))
+        await _release_coupons(int(row["order"]))
         if whole["status"] == "paid":  # nothing left to ship
             await transition(
                 order_id=int(row["order"]),
@@ -420,6 +421,15 @@ async def _refund(
                 extra={"cancel_reason": reason[:200]},
             )
     return refund_id
+
+
+async def _release_coupons(order_id: int) -> None:
+    """The order is refunded in full: its shop's coupon comes back, and the platform coupon once the whole checkout
+    is refunded (app/coupons/checkout.release_order_coupons)."""
+    from app.coupons.checkout import release_order_coupons
+    from app.orders.services import group_refunded_whole
+
+    await release_order_coupons(order_id=order_id, whole_group=await group_refunded_whole(order_id))
 
 
 def _after_commit(refund_id: int | None) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from app.core import clock
-from app.core.db import fetch
+from app.core.db import fetch, fetchrow
 from app.core.i18n import N_
 from app.coupons.rules import CouponRule, choose, terms_of
 from app.orders.errors import CheckoutError
@@ -81,3 +81,22 @@ async def release_coupons(*, group_id: int) -> None:
         clock.now(),
         group_id,
     )
+
+
+async def release_order_coupons(*, order_id: int, whole_group: bool) -> int:
+    """In the caller's transaction: a paid order was refunded in full. The coupon of its shop that the checkout used
+    becomes usable again (or expired, past its window); the platform coupon only once every order of the checkout
+    has been refunded in full (`whole_group`), since it was spread over all of them. Returns how many came back."""
+    order = await fetchrow('SELECT "group" AS group_id, shop FROM shop_order WHERE id = {}', order_id)
+    if order is None:
+        return 0
+    rows = await fetch(
+        "UPDATE user_coupon uc SET status = CASE WHEN uc.valid_until > {} THEN 'unused' ELSE 'expired' END, "
+        "used_group = NULL, used_at = NULL FROM coupon_template t WHERE t.id = uc.template "
+        "AND uc.used_group = {} AND uc.status = 'used' AND (t.shop = {} OR (t.shop IS NULL AND {})) RETURNING uc.id",
+        clock.now(),
+        order["group_id"],
+        order["shop"],
+        whole_group,
+    )
+    return len(rows)

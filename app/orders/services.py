@@ -833,3 +833,16 @@ async def expire_unpaid(*, batch: int = 100) -> int:
                     done += 1
         if len(rows) < batch:
             return done
+
+
+async def group_refunded_whole(order_id: int) -> bool:
+    """Every order of this order's checkout is cancelled or refunded in full by after-sales (the platform coupon
+    spread over them all may then come back)."""
+    row = await fetchrow(
+        "SELECT bool_and(o.status = 'cancelled' OR coalesce((SELECT sum(a.refunded_fen) FROM after_sale a "
+        'WHERE a."order" = o.id), 0) >= (SELECT coalesce(sum(i.paid_fen), 0) FROM order_item i '
+        'WHERE i."order" = o.id)) AS whole FROM shop_order o '
+        'WHERE o."group" = (SELECT "group" FROM shop_order WHERE id = {})',
+        order_id,
+    )
+    return bool(row and row["whole"])

@@ -220,8 +220,9 @@ def check_reason(reason: str) -> str:
 async def cancel_paid_order(*, actor: Actor, shop_id: int, order_id: int, reason: str) -> str:
     """Cancel a paid, not yet shipped order: in one transaction the state change, the stock back and a pending full
     refund of the order's total (sent after commit); all or nothing. Returns the order no."""
+    from app.coupons.checkout import release_order_coupons
     from app.membership.checkout import refund_order_points
-    from app.orders.services import restock
+    from app.orders.services import group_refunded_whole, restock
     from app.payments import services as payments
 
     reason = check_reason(reason)
@@ -242,6 +243,7 @@ async def cancel_paid_order(*, actor: Actor, shop_id: int, order_id: int, reason
         )
         await restock(order_ids=[order_id])
         await refund_order_points(order_id=order_id)  # the points its lines were paid with come back too
+        await release_order_coupons(order_id=order_id, whole_group=await group_refunded_whole(order_id))
         total = int(order["total_fen"])
         if total > 0:
             refund_id = await payments.request_refund(

@@ -250,3 +250,27 @@ async def test_the_shop_is_told_of_a_new_request():
                              kind="refund_only", reason="other", amount_fen=100)  # fmt: skip
     note = await fetchrow('SELECT kind, link FROM notification WHERE "user" = {}', b.s.user.id)
     assert (note["kind"], note["link"]) == ("aftersale_requested", f"/seller/aftersales/{a}")
+
+
+async def test_coupons_come_back_once_the_whole_order_is_refunded() -> None:
+    from app.coupons import services as coupons
+    from tests.integration.coupons._helpers import make_template
+
+    b = await bought(qty=1)
+    shop_coupon = await coupons.grant(template_id=await make_template(shop_id=b.s.shop.id), user_id=b.buyer.id)
+    platform = await coupons.grant(template_id=await make_template(threshold_fen=0), user_id=b.buyer.id)
+    await fetch(
+        "UPDATE user_coupon SET status = 'used', used_group = {}, used_at = now() WHERE id = ANY({}::int[])",
+        b.group.id,
+        [shop_coupon, platform],
+    )
+    part = await services.apply(actor=b.buyer_actor, buyer_id=b.buyer.id, order_item_id=b.item_id,
+                                kind="refund_only", reason="other", amount_fen=b.paid_fen - 100)  # fmt: skip
+    await services.approve(actor=b.seller_actor, shop_id=b.s.shop.id, after_sale_id=part)
+    used = await fetch("SELECT status FROM user_coupon WHERE id = ANY({}::int[])", [shop_coupon, platform])
+    assert {r["status"] for r in used} == {"used"}  # a partial refund keeps them used
+    rest = await services.apply(actor=b.buyer_actor, buyer_id=b.buyer.id, order_item_id=b.item_id,
+                                kind="refund_only", reason="other", amount_fen=100)  # fmt: skip
+    await services.approve(actor=b.seller_actor, shop_id=b.s.shop.id, after_sale_id=rest)
+    back = await fetch("SELECT status FROM user_coupon WHERE id = ANY({}::int[])", [shop_coupon, platform])
+    assert {r["status"] for r in back} == {"unused"}

@@ -198,3 +198,35 @@ async def test_shops_cancelling_paid_orders_give_back_exactly_the_points_the_gro
     assert first == 777 * 10000 // 33300  # its share of the points, by what its lines were paid with
     await fulfilment.cancel_paid_order(actor=TEST_ACTOR, shop_id=shop_b.id, order_id=orders[shop_b.id], reason="缺货")
     assert await _balance(buyer.id) == 777  # together: exactly what was spent
+
+
+async def test_coupons_come_back_when_orders_are_refunded_in_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shop's coupon with its order; the platform coupon, spread over both orders, only with the last one."""
+    from app.orders import fulfilment
+    from app.payments import services as payments
+    from tests.integration.orders._seller import paid_with_payment
+    from tests.order_factories import TEST_ACTOR
+
+    monkeypatch.setattr(payments, "schedule_refunds", lambda: None)
+    shop_a, (a,) = await shop_with_skus([15000], stock=10)
+    shop_b, (b,) = await shop_with_skus([12000], stock=10)
+    buyer = await make_user()
+    address = await make_address(buyer)
+    coupon_a = await coupons.grant(
+        template_id=await make_template(shop_id=shop_a.id, amount_fen=1000, threshold_fen=9900), user_id=buyer.id
+    )
+    platform = await coupons.grant(template_id=await make_template(amount_fen=500, threshold_fen=0), user_id=buyer.id)
+    placed = await services.place_order(
+        buyer_id=buyer.id,
+        checkout_token=uuid.uuid4(),
+        lines=[CheckoutLine(a, 1), CheckoutLine(b, 1)],
+        address_id=address,
+    )
+    assert await _coupon_status(coupon_a) == "used" and await _coupon_status(platform) == "used"
+    await paid_with_payment(placed)  # type: ignore[arg-type]
+    assert await services.mark_group_paid(group_id=placed.id, amount_fen=placed.total_fen, actor=TEST_ACTOR) == "paid"
+    orders = {r["shop"]: r["id"] for r in await fetch('SELECT id, shop FROM shop_order WHERE "group" = {}', placed.id)}
+    await fulfilment.cancel_paid_order(actor=TEST_ACTOR, shop_id=shop_a.id, order_id=orders[shop_a.id], reason="缺货")
+    assert (await _coupon_status(coupon_a), await _coupon_status(platform)) == ("unused", "used")
+    await fulfilment.cancel_paid_order(actor=TEST_ACTOR, shop_id=shop_b.id, order_id=orders[shop_b.id], reason="缺货")
+    assert await _coupon_status(platform) == "unused"
