@@ -272,6 +272,18 @@ class SellerController(Controller):
             headers=NO_STORE,
         )
 
+    @get("/order/{order_id:int}", name="seller:aftersales-order", guards=[requires_shop_permission("orders.view")])
+    async def for_order(self, request: Request, order_id: FromPath[int]) -> Template:
+        """The seller's order page lazily shows this order's requests, and warns while a refund is open on a paid
+        order (shipping it would send goods the buyer is being refunded for)."""
+        rows = await services.order_requests(shop_id=_shop_id(request), order_id=order_id)
+        open_refund = any(r["status"] in rules.OPEN_STATES and r["order_status"] == "paid" for r in rows)
+        return Template(
+            template_name="seller/aftersales/_order_requests.html",
+            context={"rows": rows, "open_refund": open_refund, **_common()},
+            headers=NO_STORE,
+        )
+
     async def _detail(self, request: Request, after_sale_id: int, *, status: int = 200, **context: Any) -> Template:
         row = await services.shop_request(shop_id=_shop_id(request), after_sale_id=after_sale_id)
         can_act = has_permission(request.state.shop.role, "aftersales.handle")

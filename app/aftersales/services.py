@@ -198,6 +198,12 @@ async def shop_requests(*, shop_id: int, status: str = "", limit: int = 200) -> 
     return [_row(r) for r in rows]
 
 
+async def order_requests(*, shop_id: int, order_id: int) -> list[dict[str, Any]]:
+    """This shop's requests on one of its orders (another shop's order: none)."""
+    rows = await fetch(_SELECT + 'WHERE a.shop = {} AND a."order" = {} ORDER BY a.id', shop_id, order_id)
+    return [_row(r) for r in rows]
+
+
 async def shop_counts(*, shop_id: int) -> dict[str, int]:
     rows = await fetch("SELECT status, count(*) AS n FROM after_sale WHERE shop = {} GROUP BY status", shop_id)
     return {r["status"]: int(r["n"]) for r in rows}

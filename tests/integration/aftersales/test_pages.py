@@ -188,3 +188,21 @@ async def test_a_boosted_form_gets_the_next_page_as_hx_location(client: httpx.As
     response = await post_form(client, f"/me/aftersales/{a}/cancel", headers={"HX-Request": "true"})
     assert response.status_code == 200 and response.headers["HX-Location"] == f"/me/aftersales/{a}"
     assert await status_of(a) == "closed"
+
+
+async def test_the_sellers_order_page_lists_requests_and_warns_before_shipping(client: httpx.AsyncClient) -> None:
+    from tests.integration.orders._seller import seller
+
+    b = await bought(qty=1, status="paid")
+    url = f"/seller/aftersales/order/{b.order_id}"
+    await login(client, b.s.user)
+    assert (await client.get(url, headers=EN)).text.strip() == ""  # no request yet: nothing shown
+    a = await services.apply(actor=b.buyer_actor, buyer_id=b.buyer.id, order_item_id=b.item_id,
+                             kind="refund_only", reason="other", amount_fen=100)  # fmt: skip
+    shown = await client.get(url, headers=EN)
+    assert f'href="/seller/aftersales/{a}"' in shown.text
+    assert "Settle it before you ship" in shown.text
+    other = await seller()
+    client.cookies.clear()
+    await login(client, other.user)
+    assert f"/seller/aftersales/{a}" not in (await client.get(url, headers=EN)).text  # another shop sees nothing
