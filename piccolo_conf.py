@@ -31,5 +31,9 @@ APP_REGISTRY = AppRegistry(
         "app.reviews.piccolo_app",
         "app.aftersales.piccolo_app",
         "app.complaints.piccolo_app",
+        "app.settlement.piccolo_app",
+        "app.analytics.piccolo_app",
+        "app.assessment.piccolo_app",
+        "app.operations.piccolo_app",
     ]
 )

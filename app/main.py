@@ -20,6 +20,9 @@ from app.accounts.address_controllers import ROUTES as ADDRESS_ROUTES
 from app.accounts.controllers import AccountStorefrontController, UserAdminController
 from app.accounts.services import load_principal
 from app.aftersales.controllers import ROUTES as AFTERSALES_ROUTES
+from app.analytics.capture import CaptureMiddleware
+from app.analytics.controllers import ROUTES as ANALYTICS_ROUTES
+from app.assessment.controllers import ROUTES as ASSESSMENT_ROUTES
 from app.cart.controllers import ROUTES as CART_ROUTES
 from app.cart.web import CartBadgeMiddleware
 from app.catalog.controllers import CatalogStorefrontController
@@ -40,6 +43,7 @@ from app.messaging.controllers import ROUTES as MESSAGING_ROUTES
 from app.moderation.controllers import AuditAdminController
 from app.moderation.review_controllers import ROUTES as MODERATION_ROUTES
 from app.onboarding.controllers import ROUTES as ONBOARDING_ROUTES
+from app.operations.controllers import ROUTES as OPERATIONS_ROUTES
 from app.orders.buyer_controllers import ROUTES as BUYER_ORDER_ROUTES
 from app.orders.checkout_controllers import ROUTES as CHECKOUT_ROUTES
 from app.orders.seller_controllers import ROUTES as SELLER_ORDER_ROUTES
@@ -49,6 +53,7 @@ from app.promotions.engine import hint_text
 from app.reviews.controllers import ROUTES as REVIEW_ROUTES
 from app.sellers.controllers import ROUTES as SELLER_ROUTES
 from app.sellers.shipping_controllers import ROUTES as SHIPPING_ROUTES
+from app.settlement.controllers import ROUTES as SETTLEMENT_ROUTES
 from app.web.auth import AuthMiddleware
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.locale import LocaleMiddleware
@@ -85,6 +90,10 @@ ROUTES = [
     *REVIEW_ROUTES,
     *AFTERSALES_ROUTES,
     *COMPLAINT_ROUTES,
+    *SETTLEMENT_ROUTES,
+    *ANALYTICS_ROUTES,
+    *ASSESSMENT_ROUTES,
+    *OPERATIONS_ROUTES,
     ShellAdminController,
     UserAdminController,
     AuditAdminController,
@@ -166,7 +175,10 @@ def wrap(app: ASGIApp, settings: Settings | None = None) -> ASGIApp:
     settings = settings or get_settings()
     static = ServeStaticASGI(
         # a flash-sale burst: the refused part is answered before sessions, CSRF and the database (decision 0016)
-        PageCacheMiddleware(SoldOutFastPath(app), enabled=settings.page_cache, bypass_cookies=("sid", "cart")),
+        # page views and response statuses are counted outside the cache, so cached pages count too (issue 9)
+        CaptureMiddleware(
+            PageCacheMiddleware(SoldOutFastPath(app), enabled=settings.page_cache, bypass_cookies=("sid", "cart"))
+        ),
         root=str(static_root()),
         prefix="/static/",
         max_age=3600,

@@ -9,6 +9,8 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from app.aftersales.sweeps import SWEEPS as AFTERSALES_SWEEPS
+from app.analytics.sweeps import SWEEPS as ANALYTICS_SWEEPS
+from app.assessment.sweeps import SWEEPS as ASSESSMENT_SWEEPS
 from app.cart.services import sweep_anonymous_carts
 from app.catalog.search import refresh_terms, rollup_searches
 from app.complaints.sweeps import SWEEPS as COMPLAINT_SWEEPS
@@ -25,6 +27,7 @@ from app.payments.sandbox import deliver_due_notices
 from app.payments.services import process_refunds
 from app.promotions.sweeps import SWEEPS as PROMOTION_SWEEPS
 from app.reviews.sweeps import SWEEPS as REVIEW_SWEEPS
+from app.settlement.sweeps import SWEEPS as SETTLEMENT_SWEEPS
 from app.web.session import PostgresStore
 
 log = logging.getLogger("jishi.worker")
@@ -49,6 +52,9 @@ SWEEPS: list[tuple[str, Callable[[], Awaitable[object]]]] = [
     *AFTERSALES_SWEEPS,
     *MESSAGING_SWEEPS,
     *COMPLAINT_SWEEPS,
+    *SETTLEMENT_SWEEPS,
+    *ANALYTICS_SWEEPS,
+    *ASSESSMENT_SWEEPS,
 ]
 
 

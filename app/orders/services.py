@@ -710,6 +710,9 @@ async def mark_group_paid(*, group_id: int, amount_fen: int, payment_id: int | N
         "WHERE p.id = q.product",
         group_id,
     )
+    from app.settlement.hooks import on_orders_paid
+
+    await on_orders_paid([o["id"] for o in orders])
     await _notify_sellers([o["id"] for o in orders])
     return "paid"
 

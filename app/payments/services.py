@@ -314,6 +314,9 @@ async def _insert_refund(*, payment_id: int, order_id: int | None, amount_fen: i
         now,
     )
     assert row is not None
+    from app.settlement.hooks import on_refund_requested
+
+    await on_refund_requested(int(row["id"]))
     return int(row["id"])
 
 

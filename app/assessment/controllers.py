@@ -1,0 +1,7 @@
+"""Pages of the assessment app (issue 9)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ROUTES: list[Any] = []

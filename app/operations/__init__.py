@@ -1,0 +1,1 @@
+"""Platform operations (issue 9): system settings, campaign calendar, the moderation inbox."""
