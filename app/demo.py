@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass
 
 from app.accounts.services import register, set_platform_roles
+from app.analytics.demo import load_analytics_demo
+from app.assessment.demo import load_assessment_demo
 from app.accounts.tables import User
 from app.catalog.demo import IMAGE_POOL, load_catalog
 from app.catalog.search import refresh_terms
@@ -27,11 +29,13 @@ from app.flash.demo import load_flash_demo
 from app.membership.demo import load_membership_demo
 from app.moderation.demo import load_demo as load_review_queue
 from app.onboarding.demo import load_demo as load_onboarding
+from app.operations.demo import load_operations_demo
 from app.orders.demo import load_orders_demo
 from app.promotions.demo import load_promotions_demo
 from app.sellers.demo import load_demo as load_decoration
 from app.sellers.services import create_shop
 from app.sellers.shipping_demo import load_shipping_demo
+from app.settlement.demo import load_settlement_demo
 from app.sellers.tables import Shop
 
 SYSTEM = Actor(user_id=None, ip=None, label="demo loader")
@@ -105,6 +109,10 @@ async def load(*, products: int = DEFAULT_PRODUCTS, seed: int = 2026, image_pool
         load_promotions_demo,
         load_flash_demo,
         load_orders_demo,
+        load_settlement_demo,  # after orders: their sales are posted to the ledger
+        load_analytics_demo,
+        load_assessment_demo,
+        load_operations_demo,
     ):
         await load_area()
     return created

