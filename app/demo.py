@@ -16,9 +16,9 @@ import time
 from dataclasses import dataclass
 
 from app.accounts.services import register, set_platform_roles
+from app.accounts.tables import User
 from app.analytics.demo import load_analytics_demo
 from app.assessment.demo import load_assessment_demo
-from app.accounts.tables import User
 from app.catalog.demo import IMAGE_POOL, load_catalog
 from app.catalog.search import refresh_terms
 from app.catalog.seller_demo import load_demo as load_grants
@@ -35,8 +35,8 @@ from app.promotions.demo import load_promotions_demo
 from app.sellers.demo import load_demo as load_decoration
 from app.sellers.services import create_shop
 from app.sellers.shipping_demo import load_shipping_demo
-from app.settlement.demo import load_settlement_demo
 from app.sellers.tables import Shop
+from app.settlement.demo import load_settlement_demo
 
 SYSTEM = Actor(user_id=None, ip=None, label="demo loader")
 DEFAULT_PRODUCTS = 1000
