@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import JSONB, BigInt, BigSerial, Date, Integer, Real, Timestamptz, Varchar
+from piccolo.columns import JSONB, BigInt, BigSerial, Boolean, Date, Integer, Real, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -177,3 +177,20 @@ class DailyExperiment(Table, tablename="analytics_daily_experiment"):
     converted = BigInt(default=0)  # of them, who paid the same day or later within the experiment
     gmv_fen = BigInt(default=0)
     conversion = Real(default=0.0)
+
+
+class FirstSeen(Table, tablename="analytics_first_seen"):
+    """When each `who` was first active (the rollup keeps the earliest day it has rolled): the retention cohort of
+    analytics_daily_active.first_day, stable across re-runs of any day."""
+
+    who = Varchar(length=40, primary_key=True)
+    first_day = Date()
+
+
+class RollupDay(Table, tablename="analytics_rollup_day"):
+    """Which days the rollup sweep has built: today and yesterday are rebuilt every few minutes; an older day is
+    rebuilt once more and then marked final."""
+
+    day = Date(primary_key=True)
+    rolled_at = Timestamptz(default=TimestamptzNow())
+    final = Boolean(default=False)
