@@ -1,7 +1,79 @@
-"""Pages of the operations app (issue 9)."""
+"""Pages of the operations app (issue 9): system settings (/admin/settings/), platform staff (/admin/staff/), the
+campaign calendar (/admin/calendar/), the moderation inbox (/admin/inbox/) and the password-reset link a user
+opens (/reset/<token>)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-ROUTES: list[Any] = []
+from litestar import Controller, Request, get, post
+from litestar.response import Redirect, Template
+
+from app.core.errors import DomainError
+from app.core.i18n import N_, gettext
+from app.operations import settings as registry
+from app.web.flash import flash
+from app.web.forms import actor_of, field_errors, form_data
+from app.web.guards import requires_platform_role
+
+
+def _settings_errors(exc: DomainError) -> dict[str, str]:
+    if isinstance(exc, registry.SettingsInvalid):
+        return {k: gettext(msgid, **exc.field_params.get(k, {})) for k, msgid in exc.errors.items()}
+    return field_errors(exc)
+
+
+async def _settings_page(
+    *, form: dict[str, str] | None = None, errors: dict[str, str] | None = None, status_code: int = 200
+) -> Template:
+    values = await registry.current_values()
+    stored = await registry.stored_values()
+    if form is None:
+        form = {key: registry.to_text(registry.REGISTRY[key], value) for key, value in values.items()}
+    sections = []
+    for section, title in registry.SECTIONS:
+        rows = []
+        for spec in registry.REGISTRY.values():
+            if spec.section != section:
+                continue
+            rows.append(
+                {
+                    "spec": spec,
+                    "label": gettext(spec.label),
+                    "default": registry.to_text(spec, registry.default_of(spec.key)),
+                    "minimum": registry.to_text(spec, spec.minimum),
+                    "maximum": registry.to_text(spec, spec.maximum),
+                    "changed": spec.key in stored,
+                }
+            )
+        sections.append({"key": section, "title": gettext(title), "rows": rows})
+    return Template(
+        template_name="admin/operations/settings.html",
+        context={"sections": sections, "form": form, "errors": errors or {}},
+        status_code=status_code,
+    )
+
+
+class SettingsAdminController(Controller):
+    path = "/admin/settings"
+    guards = [requires_platform_role("admin")]
+
+    @get("/", name="admin:settings")
+    async def index(self, request: Request) -> Template:
+        return await _settings_page()
+
+    @post("/", name="admin:settings-save")
+    async def save(self, request: Request) -> Template | Redirect:
+        form = await form_data(request)
+        try:
+            changed = await registry.save(actor=actor_of(request), form=form)
+        except DomainError as exc:
+            return await _settings_page(form=form, errors=_settings_errors(exc), status_code=422)
+        if changed:
+            flash(request, N_("The settings are saved: %(count)s changed."), "success", count=len(changed))
+        else:
+            flash(request, N_("Nothing changed."), "info")
+        return Redirect(path="/admin/settings/", status_code=303)
+
+
+ROUTES: list[Any] = [SettingsAdminController]

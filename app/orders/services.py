@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from app.config import get_settings
 from app.core import clock
 from app.core.db import engine, fetch, fetchrow
 from app.core.errors import NotFound
 from app.core.i18n import N_
 from app.core.principal import Actor
+from app.operations.settings import setting
 from app.orders.errors import CheckoutError, InsufficientStock
 from app.orders.states import transition
 from app.orders.tables import OrderItem
@@ -512,7 +512,7 @@ async def place_order(
                 raise CheckoutError(N_("Choose a pickup point for %(shop)s."), shop=shop.shop_name)
             pickups[shop.shop_id] = snapshot
     now = clock.now()
-    deadline = now + timedelta(minutes=get_settings().payment_deadline_minutes)
+    deadline = now + timedelta(minutes=await setting("orders.pay_timeout_minutes"))
     async with engine().transaction():
         # the token row first: a concurrent resubmission waits here, then finds the committed group
         inserted = await fetchrow(

@@ -22,8 +22,9 @@ from app.core.principal import Actor
 from app.core.storage import get_storage
 from app.moderation.sensitive import screen
 from app.moderation.services import record_audit
+from app.operations.settings import REGISTRY, setting
 
-REVIEW_AUTO_DAYS = 15  # auto-positive review this many days after delivery (a module constant, not a setting)
+REVIEW_AUTO_DAYS = REGISTRY["reviews.auto_days"].default  # the default; operators change it at /admin/settings/
 FOLLOWUP_DAYS = 90
 DSR_DAYS = 180
 MAX_PHOTOS = 9
@@ -492,9 +493,9 @@ async def set_visibility(*, actor: Actor, review_id: int, hidden: bool, reason: 
 
 
 async def auto_positive(*, limit: int = 500) -> int:
-    """Items whose order was delivered more than REVIEW_AUTO_DAYS ago and that have no review get a 5-star
+    """Items whose order was delivered more than the reviews.auto_days setting ago and that have no review get a 5-star
     review marked auto. Idempotent: the unique order_item constraint makes a second run add nothing."""
-    cutoff = clock.now() - timedelta(days=REVIEW_AUTO_DAYS)
+    cutoff = clock.now() - timedelta(days=await setting("reviews.auto_days"))
     async with engine().transaction():
         rows = await fetch(
             'INSERT INTO review (order_item, "order", product, shop, buyer, rating, text, auto, created_at) '

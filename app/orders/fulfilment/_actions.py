@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from app.config import get_settings
 from app.core import clock
 from app.core.db import engine, fetch, fetchrow
 from app.core.errors import NotFound, ValidationFailed
 from app.core.i18n import N_
 from app.core.principal import Actor
+from app.operations.settings import setting
 from app.orders import carrier as carriers
 from app.orders.errors import IllegalTransition
 from app.orders.fulfilment._reading import MAX_BATCH, MAX_REASON, ORDER_NOT_FOUND, from_json, shop_sender
@@ -99,8 +99,8 @@ async def notify_buyer(buyer_id: int, order_id: int, kind: str, title: str, body
 
 async def ship_order(*, actor: Actor, shop_id: int, order_id: int, carrier: str, tracking_no: str) -> str:
     """Hand a paid express order to the carrier: paid → shipped with the carrier and tracking no., receipt to be
-    confirmed automatically after Settings.auto_confirm_days, and the carrier's tracking events planned. Returns the
-    order no."""
+    confirmed automatically after the orders.auto_confirm_days setting, and the carrier's tracking events planned.
+    Returns the order no."""
     carrier, tracking_no = check_shipment(carrier, tracking_no)
     async with engine().transaction():
         order = await lock_order(shop_id, order_id)
@@ -108,7 +108,7 @@ async def ship_order(*, actor: Actor, shop_id: int, order_id: int, carrier: str,
             raise IllegalTransition(N_("A pickup order is handed over in the shop with its pickup code, not shipped."))
         if order["status"] != "paid":
             raise IllegalTransition(_REFUSE_SHIP.get(order["status"], _REFUSE_SHIP["cancelled"]))
-        auto_confirm = clock.now() + timedelta(days=get_settings().auto_confirm_days)
+        auto_confirm = clock.now() + timedelta(days=await setting("orders.auto_confirm_days"))
         done = await transition(
             order_id=order_id,
             to="shipped",
