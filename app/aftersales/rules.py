@@ -1,7 +1,9 @@
 """Pure rules of after-sales (issue 8): the refundable amount of an order item and the request state machine.
 
     requested → approved | rejected | closed
-    approved (return_refund / exchange) → buyer_shipped → received → refunded (an exchange: → closed)
+    approved (return_refund / exchange) → buyer_shipped → received → refunded
+    an exchange: received → reshipped (the seller ships the replacement) → closed (the buyer confirms receipt,
+    or the sweep after the order auto-confirm period); no refund
     approved (refund_only) → refunded
     rejected → escalated → arbitrated        (ruling: refund_full | refund_partial | rejected)
     requested | approved | rejected → closed (the buyer cancels, or a timeout)
@@ -29,13 +31,14 @@ STATUS_LABELS = {
     "rejected": N_("Rejected"),
     "buyer_shipped": N_("Return shipped"),
     "received": N_("Return received"),
+    "reshipped": N_("Replacement shipped"),
     "refunded": N_("Refunded"),
     "escalated": N_("Platform reviewing"),
     "arbitrated": N_("Ruled by the platform"),
     "closed": N_("Closed"),
 }
 # a request in one of these states blocks a new one for the same item (the partial unique index says the same)
-OPEN_STATES = frozenset({"requested", "approved", "buyer_shipped", "received", "escalated"})
+OPEN_STATES = frozenset({"requested", "approved", "buyer_shipped", "received", "reshipped", "escalated"})
 FINAL_STATES = frozenset({"refunded", "arbitrated", "closed"})
 RULINGS = ("refund_full", "refund_partial", "rejected")
 # order states in which a buyer may apply
@@ -45,7 +48,8 @@ _TRANSITIONS: dict[str, frozenset[str]] = {
     "requested": frozenset({"approved", "rejected", "closed"}),
     "approved": frozenset({"buyer_shipped", "refunded", "closed"}),
     "buyer_shipped": frozenset({"received"}),
-    "received": frozenset({"refunded", "closed"}),  # closed: an exchange, the replacement sent
+    "received": frozenset({"refunded", "reshipped"}),  # reshipped: an exchange, the replacement sent
+    "reshipped": frozenset({"closed"}),  # the buyer got the replacement
     "rejected": frozenset({"escalated", "closed"}),
     "escalated": frozenset({"arbitrated"}),
     "refunded": frozenset(),
@@ -73,7 +77,7 @@ def allowed(current: str, to: str, *, kind: str = "refund_only") -> bool:
         # a return must come back before any refund; a refund-only request has nothing to ship
         return to == "closed" or (to == "buyer_shipped") == needs_return(kind)
     if current == "received":
-        return (to == "closed") == (kind == "exchange")
+        return (to == "reshipped") == (kind == "exchange")
     return True
 
 
@@ -115,3 +119,15 @@ def ruling_amount(ruling: str, *, requested_fen: int, partial_fen: int | None, r
     if ruling == "rejected":
         return 0
     raise AmountError(N_("Choose a ruling."), field="ruling")
+
+
+def split_amount(total_fen: int, caps: list[int]) -> list[int]:
+    """Share an amount over a request's items in their order, each taking up to its cap (what is still refundable
+    for it): a ruling's partial refund of a request for several items. Never more than the caps allow."""
+    out = []
+    left = max(0, total_fen)
+    for cap in caps:
+        take = min(left, max(0, cap))
+        out.append(take)
+        left -= take
+    return out

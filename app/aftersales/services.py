@@ -21,10 +21,18 @@ from app.core.i18n import N_
 from app.core.money import format_fen
 from app.core.principal import Actor
 
-# timeouts of the sweeps (days)
-SELLER_REPLY_DAYS = 3  # requested and the seller says nothing → approved automatically
-BUYER_SHIP_DAYS = 7  # approved return not shipped by the buyer → closed
-SELLER_CONFIRM_DAYS = 10  # return shipped and the seller never confirms receipt → refunded automatically
+# timeouts of the sweeps (days), system settings (app/operations/settings.py) an operator may change:
+# aftersales.seller_reply_days: requested and the seller says nothing → approved automatically
+# aftersales.buyer_ship_days: approved return not shipped by the buyer → closed
+# aftersales.seller_confirm_days: return shipped and the seller never confirms receipt → refunded automatically
+# orders.auto_confirm_days: an exchange's replacement shipped and the buyer never confirms → closed
+
+
+async def days(key: str) -> int:
+    from app.operations.settings import setting
+
+    return int(await setting(key))
+
 
 REASONS = {
     "not_received": N_("Not received"),
@@ -49,6 +57,15 @@ class AfterSaleNotFound(NotFound):
 
 class AfterSaleError(DomainError):
     code = "aftersale_error"
+
+
+@dataclass(frozen=True, slots=True)
+class ItemAsk:
+    """One item of an application: which order item, how many units, and how much (fen) the buyer asks for it."""
+
+    order_item_id: int
+    quantity: int | None = None  # None: all the item's units
+    amount_fen: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +142,7 @@ def _item(row: Mapping[str, Any]) -> dict[str, Any]:
 
 async def _refunded(order_item_id: int) -> int:
     row = await fetchrow(
-        "SELECT coalesce(sum(refunded_fen), 0) AS n FROM after_sale WHERE order_item = {}", order_item_id
+        "SELECT coalesce(sum(refunded_fen), 0) AS n FROM after_sale_item WHERE order_item = {}", order_item_id
     )
     return int(row["n"]) if row else 0
 
@@ -139,13 +156,9 @@ async def item_action(*, buyer_id: int, order_item_id: int) -> ItemAction | None
     row = await fetchrow(_ITEM_SQL, order_item_id, buyer_id)
     if row is None or row["order_status"] not in rules.APPLICABLE_ORDER_STATES:
         return None
-    open_ = await fetchrow(
-        "SELECT id FROM after_sale WHERE order_item = {} AND status = ANY({}::text[])",
-        order_item_id,
-        sorted(rules.OPEN_STATES),
-    )
+    open_ = await fetchrow("SELECT after_sale FROM after_sale_item WHERE order_item = {} AND open", order_item_id)
     if open_ is not None:
-        return ItemAction("open", order_item_id, int(open_["id"]))
+        return ItemAction("open", order_item_id, int(open_["after_sale"]))
     if await refundable_of(_item(row)) <= 0:
         return None
     return ItemAction("apply", order_item_id)
@@ -160,9 +173,32 @@ async def apply_context(*, buyer_id: int, order_item_id: int) -> dict[str, Any]:
     return item
 
 
+async def order_items_context(*, buyer_id: int, order_id: int) -> list[dict[str, Any]]:
+    """The items of the buyer's order a request may cover now: refundable left and no open request."""
+    rows = await fetch(
+        'SELECT i.id FROM order_item i JOIN shop_order o ON o.id = i."order" WHERE i."order" = {} AND o.buyer = {} '
+        "AND NOT EXISTS (SELECT 1 FROM after_sale_item x WHERE x.order_item = i.id AND x.open) ORDER BY i.id",
+        order_id,
+        buyer_id,
+    )
+    items = [await apply_context(buyer_id=buyer_id, order_item_id=int(r["id"])) for r in rows]
+    return [i for i in items if i["refundable_fen"] > 0]
+
+
+async def request_items(*, after_sale_id: int) -> list[dict[str, Any]]:
+    """A request's items with their titles (the caller already proved access to the request)."""
+    return await fetch(
+        "SELECT x.order_item, x.quantity, x.amount_fen, x.refunded_fen, x.restocked_qty, i.title, i.spec, "
+        "i.quantity AS item_quantity FROM after_sale_item x JOIN order_item i ON i.id = x.order_item "
+        "WHERE x.after_sale = {} ORDER BY x.order_item",
+        after_sale_id,
+    )
+
+
 _SELECT = (
     "SELECT a.*, i.title, i.spec, i.quantity, i.paid_fen, o.no AS order_no, o.status AS order_status, "
-    "s.name AS shop_name, d.id AS dispute_id FROM after_sale a "
+    "s.name AS shop_name, d.id AS dispute_id, "
+    "(SELECT count(*) FROM after_sale_item x WHERE x.after_sale = a.id) AS item_count FROM after_sale a "
     'JOIN order_item i ON i.id = a.order_item JOIN shop_order o ON o.id = a."order" '
     "JOIN shop s ON s.id = a.shop LEFT JOIN after_sale_dispute d ON d.after_sale = a.id "
 )
@@ -297,7 +333,8 @@ async def _event(after_sale_id: int, frm: str, to: str, action: str, actor: Acto
 
 _MOVABLE = frozenset(
     {"status", "updated_at", "deadline_at", "closed_at", "reject_reason", "return_address", "return_carrier",
-     "return_tracking", "approved_at", "shipped_at", "received_at"}
+     "return_tracking", "approved_at", "shipped_at", "received_at", "replacement_carrier", "replacement_tracking",
+     "reshipped_at"}
 )  # fmt: skip
 
 
@@ -325,6 +362,13 @@ async def _move(
     args = [json.dumps(values[n], ensure_ascii=False) if n == "return_address" else values[n] for n in names]
     assert _MOVABLE.issuperset(names), names  # column names come from this module, never from input
     await fetch(f"UPDATE after_sale SET {sets} WHERE id = {{}}", *args, row["id"])  # noqa: S608
+    # the items follow the request: an open request blocks each of its items (after_sale_item_one_open)
+    await fetch(
+        "UPDATE after_sale_item SET open = {} WHERE after_sale = {} AND open <> {}",
+        to in rules.OPEN_STATES,
+        row["id"],
+        to in rules.OPEN_STATES,
+    )
     await _event(row["id"], row["status"], to, action, actor, side, note)
     row.update(values)
 
@@ -363,48 +407,90 @@ async def _notify_shop(row: Mapping[str, Any], kind: str, title: str) -> None:
                      link=f"/seller/aftersales/{row['id']}")  # fmt: skip
 
 
-async def _restock(row: dict[str, Any]) -> None:
-    """Give the item's units back to its SKU (only stock taken from the SKU), once per item across requests."""
-    item = await fetchrow(
-        'SELECT i.sku, i.quantity, i.stock_source, o.status FROM order_item i JOIN shop_order o ON o.id = i."order" '
-        "WHERE i.id = {}",
-        row["order_item"],
+def _key(after_sale_id: int, order_item_id: int, *, single: bool) -> str:
+    """The refund's idempotency key: `aftersale:<id>` for a request of one item (as before requests could cover
+    several), `aftersale:<id>:<order item id>` for each item of a request of several; one refund row per item, so
+    settlement can allocate each to its order item."""
+    return f"aftersale:{after_sale_id}" if single else f"aftersale:{after_sale_id}:{order_item_id}"
+
+
+async def _items(after_sale_id: int) -> list[dict[str, Any]]:
+    """A request's item rows with what refundable_fen needs (order_item's id as "id")."""
+    rows = await fetch(
+        "SELECT x.order_item AS id, x.order_item, x.quantity, x.amount_fen AS asked_fen, x.refunded_fen AS done_fen, "
+        "x.restocked_qty, i.gross_fen, i.paid_fen, i.adjustments FROM after_sale_item x "
+        "JOIN order_item i ON i.id = x.order_item WHERE x.after_sale = {} ORDER BY x.order_item",
+        after_sale_id,
     )
+    return [_item(r) for r in rows]
+
+
+async def _restock(row: dict[str, Any], x: Mapping[str, Any], *, whole: bool) -> None:
+    """Give units of one of the request's items back to its SKU (only stock taken from the SKU): the units
+    returned, or (whole: refunded in full before shipping) every unit of the item not given back yet; never more
+    than the item had, across requests."""
+    item = await fetchrow("SELECT sku, quantity, stock_source FROM order_item WHERE id = {}", x["order_item"])
     if item is None or item["stock_source"] != "":
         return
     done = await fetchrow(
-        "SELECT coalesce(sum(restocked_qty), 0) AS n FROM after_sale WHERE order_item = {}", row["order_item"]
+        "SELECT coalesce(sum(restocked_qty), 0) AS n FROM after_sale_item WHERE order_item = {}", x["order_item"]
     )
-    qty = int(item["quantity"]) - int(done["n"] if done else 0)
+    left = int(item["quantity"]) - int(done["n"] if done else 0)
+    qty = left if whole else min(left, int(x["quantity"]) - int(x["restocked_qty"]))
     if qty <= 0:
         return
     await fetch("UPDATE sku SET stock = stock + {} WHERE id = {}", qty, item["sku"])
+    await fetch(
+        "UPDATE after_sale_item SET restocked_qty = restocked_qty + {} WHERE after_sale = {} AND order_item = {}",
+        qty,
+        row["id"],
+        x["order_item"],
+    )
     await fetch("UPDATE after_sale SET restocked_qty = restocked_qty + {} WHERE id = {}", qty, row["id"])
 
 
 async def _refund(
-    row: dict[str, Any], amount_fen: int, *, reason: str, restock: bool, actor: Actor | None = None
+    row: dict[str, Any],
+    amounts: list[tuple[dict[str, Any], int]],
+    *,
+    reason: str,
+    restock: bool,
+    actor: Actor | None = None,
 ) -> int | None:
-    """In the caller's transaction: a pending refund (sent after commit: schedule_refunds); when asked (a refund
-    before shipping) the stock back once the item is refunded in full; and when every line of the order is now
-    refunded, the order's points back and a still unshipped order cancelled. Returns the refund id (None: nothing)."""
+    """In the caller's transaction: one pending refund per item with an amount (sent after commit:
+    schedule_refunds); when asked (a refund before shipping) an item's stock back once it is refunded in full; and
+    when every line of the order is now refunded, the order's points back and a still unshipped order cancelled.
+    Returns the last refund id (None: nothing)."""
     from app.membership.checkout import refund_order_points
     from app.orders.states import transition
     from app.payments import services as payments
 
     refund_id = None
-    if amount_fen > 0:
+    total = 0
+    single = len(amounts) == 1
+    for x, amount_fen in amounts:
+        if amount_fen <= 0:
+            continue
         refund_id = await payments.request_refund(
-            order_id=int(row["order"]), amount_fen=amount_fen, reason=reason[:200], key=f"aftersale:{row['id']}"
+            order_id=int(row["order"]),
+            amount_fen=amount_fen,
+            reason=reason[:200],
+            key=_key(int(row["id"]), int(x["order_item"]), single=single),
         )
-        await fetch("UPDATE after_sale SET refunded_fen = {} WHERE id = {}", amount_fen, row["id"])
-        row["refunded_fen"] = amount_fen
+        await fetch(
+            "UPDATE after_sale_item SET refunded_fen = refunded_fen + {} WHERE after_sale = {} AND order_item = {}",
+            amount_fen,
+            row["id"],
+            x["order_item"],
+        )
+        total += amount_fen
+    if total:
+        await fetch("UPDATE after_sale SET refunded_fen = refunded_fen + {} WHERE id = {}", total, row["id"])
+        row["refunded_fen"] = int(row.get("refunded_fen") or 0) + total
     if restock:
-        item = await fetchrow(
-            "SELECT id, gross_fen, paid_fen, adjustments FROM order_item WHERE id = {}", row["order_item"]
-        )
-        if item is not None and await refundable_of(_item(item)) == 0:
-            await _restock(row)
+        for x in await _items(int(row["id"])):
+            if await refundable_of(x) == 0:
+                await _restock(row, x, whole=True)
     whole = await fetchrow(
         'SELECT (SELECT coalesce(sum(paid_fen), 0) FROM order_item WHERE "order" = {o}) AS paid, '
         '(SELECT coalesce(sum(refunded_fen), 0) FROM after_sale WHERE "order" = {o}) AS refunded, '
@@ -468,7 +554,30 @@ async def apply(
     note: str = "",
     photos: list[dict[str, Any]] | None = None,
 ) -> int:
-    """Open a request for one item of the buyer's paid order. Returns its id."""
+    """Open a request for one item (all its units) of the buyer's paid order. Returns its id."""
+    return await apply_items(
+        actor=actor,
+        buyer_id=buyer_id,
+        items=[ItemAsk(order_item_id, None, amount_fen)],
+        kind=kind,
+        reason=reason,
+        note=note,
+        photos=photos,
+    )
+
+
+async def apply_items(
+    *,
+    actor: Actor,
+    buyer_id: int,
+    items: list[ItemAsk],
+    kind: str,
+    reason: str,
+    note: str = "",
+    photos: list[dict[str, Any]] | None = None,
+) -> int:
+    """Open one request for one or several items of one of the buyer's paid orders, each with its units and amount
+    (never more than the item's refundable amount; an exchange asks for no money). Returns its id."""
     errors: dict[str, str] = {}
     if kind not in rules.KINDS:
         errors["kind"] = N_("Choose what you want.")
@@ -477,60 +586,85 @@ async def apply(
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
         errors["note"] = N_("Too long.")
+    if not items:
+        errors["items"] = N_("Choose at least one item.")
     if errors:
         raise ValidationFailed(errors)
+    asks = {a.order_item_id: a for a in items}
+    single = len(asks) == 1
+    ids = sorted(asks)
     async with engine().transaction():
-        # the item row lock makes concurrent applications for the same item take turns (the unique index is the
-        # last guard)
-        locked = await fetchrow("SELECT id FROM order_item WHERE id = {} FOR UPDATE", order_item_id)
-        row = await fetchrow(_ITEM_SQL, order_item_id, buyer_id) if locked else None
-        if row is None:
+        # the item rows' locks (in id order) make concurrent applications for the same item take turns (the unique
+        # index after_sale_item_one_open is the last guard)
+        locked = await fetch("SELECT id FROM order_item WHERE id = ANY({}::int[]) ORDER BY id FOR UPDATE", ids)
+        found = []
+        for item_id in ids if len(locked) == len(ids) else []:
+            row = await fetchrow(_ITEM_SQL, item_id, buyer_id)
+            if row is not None:
+                found.append(_item(row))
+        if len(found) != len(ids):
             raise AfterSaleNotFound(N_("Order item not found."))
-        item = _item(row)
-        if item["order_status"] not in rules.APPLICABLE_ORDER_STATES:
+        if len({i["order_id"] for i in found}) != 1:
+            raise AfterSaleError(N_("One request covers items of one order."), field="items")
+        if found[0]["order_status"] not in rules.APPLICABLE_ORDER_STATES:
             raise AfterSaleError(N_("After-sales is not available for this order."))
-        open_ = await fetchrow(
-            "SELECT id FROM after_sale WHERE order_item = {} AND status = ANY({}::text[])",
-            order_item_id,
-            sorted(rules.OPEN_STATES),
-        )
-        if open_ is not None:
+        busy = await fetchrow("SELECT 1 AS x FROM after_sale_item WHERE order_item = ANY({}::int[]) AND open", ids)
+        if busy is not None:
             raise AfterSaleError(N_("An after-sales request for this item is already in progress."))
-        refundable = await refundable_of(item)
-        if kind == "exchange":
-            amount_fen = 0
-            if refundable <= 0:
-                raise AfterSaleError(N_("Nothing is left to refund for this item."))
-        else:
-            try:
-                rules.check_amount(amount_fen, refundable)
-            except rules.AmountError as exc:
-                raise rules.AmountError(exc.message, field="amount", amount=format_fen(refundable)) from None
+        rows: list[tuple[int, int, int]] = []  # (order item, quantity, amount)
+        for item in found:
+            ask = asks[int(item["id"])]
+            quantity = int(item["quantity"]) if ask.quantity is None else ask.quantity
+            if not 1 <= quantity <= int(item["quantity"]):
+                field = "quantity" if single else f"qty-{item['id']}"
+                raise AfterSaleError(N_("Choose between 1 and %(max)s."), field=field, max=int(item["quantity"]))
+            refundable = await refundable_of(item)
+            amount = ask.amount_fen
+            if kind == "exchange":
+                amount = 0
+                if refundable <= 0:
+                    raise AfterSaleError(N_("Nothing is left to refund for this item."))
+            else:
+                try:
+                    rules.check_amount(amount, refundable)
+                except rules.AmountError as exc:
+                    field = "amount" if single else f"amount-{item['id']}"
+                    raise rules.AmountError(exc.message, field=field, amount=format_fen(refundable)) from None
+            rows.append((int(item["id"]), quantity, amount))
         now = clock.now()
         created = await fetchrow(
             'INSERT INTO after_sale ("order", order_item, buyer, shop, kind, reason, amount_fen, note, photos, status, '
             "deadline_at, created_at, updated_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}::jsonb, 'requested', {}, "
             "{}, {}) RETURNING *",
-            item["order_id"],
-            order_item_id,
+            found[0]["order_id"],
+            ids[0],
             buyer_id,
-            item["shop"],
+            found[0]["shop"],
             kind,
             reason,
-            amount_fen,
+            sum(r[2] for r in rows),
             note,
             json.dumps(photos or []),
-            now + timedelta(days=SELLER_REPLY_DAYS),
+            now + timedelta(days=await days("aftersales.seller_reply_days")),
             now,
             now,
         )
         assert created is not None
+        await fetch(
+            "INSERT INTO after_sale_item (after_sale, order_item, quantity, amount_fen, refunded_fen, restocked_qty, "
+            "open) SELECT {}, i, q, a, 0, 0, true FROM unnest({}::int[], {}::int[], {}::bigint[]) AS t(i, q, a)",
+            created["id"],
+            [r[0] for r in rows],
+            [r[1] for r in rows],
+            [r[2] for r in rows],
+        )
         await _event(int(created["id"]), "", "requested", "requested", actor, "buyer", note)
         await _notify_shop(created, "aftersale_requested", N_("New after-sales request %(no)s"))
     return int(created["id"])
 
 
-async def ship_return(*, actor: Actor, buyer_id: int, after_sale_id: int, carrier: str, tracking_no: str) -> None:
+def _shipment(carrier: str, tracking_no: str) -> tuple[str, str]:
+    """A carrier of the orders app's list and a tracking number, or the form's errors."""
     from app.orders import carrier as carriers
 
     carrier, tracking_no = (carrier or "").strip(), (tracking_no or "").strip()
@@ -541,6 +675,12 @@ async def ship_return(*, actor: Actor, buyer_id: int, after_sale_id: int, carrie
         errors["tracking_no"] = N_("Enter the tracking number (letters and digits).")
     if errors:
         raise ValidationFailed(errors)
+    return carrier, tracking_no
+
+
+async def ship_return(*, actor: Actor, buyer_id: int, after_sale_id: int, carrier: str, tracking_no: str) -> None:
+    carrier, tracking_no = _shipment(carrier, tracking_no)
+    confirm_days = await days("aftersales.seller_confirm_days")
     async with engine().transaction():
         row = await _lock(after_sale_id, buyer_id=buyer_id)
         await _move(
@@ -549,13 +689,23 @@ async def ship_return(*, actor: Actor, buyer_id: int, after_sale_id: int, carrie
             action="shipped",
             actor=actor,
             side="buyer",
-            note=f"{carrier} {tracking_no}",
-            deadline_days=SELLER_CONFIRM_DAYS,
+            note=f"{carrier} {tracking_no}",  # the timeline shows the carrier's name from the code
+            deadline_days=confirm_days,
             return_carrier=carrier,
             return_tracking=tracking_no,
             shipped_at=clock.now(),
         )
         await _notify_shop(row, "aftersale_return_shipped", N_("After-sales request %(no)s: the return was shipped"))
+
+
+async def confirm_replacement(*, actor: Actor, buyer_id: int, after_sale_id: int) -> None:
+    """The buyer has the exchange's replacement: the request closes (no refund for an exchange)."""
+    async with engine().transaction():
+        row = await _lock(after_sale_id, buyer_id=buyer_id)
+        await _move(row, "closed", action="exchange_received", actor=actor, side="buyer")
+        await _notify_shop(
+            row, "aftersale_closed", N_("After-sales request %(no)s: the buyer received the replacement")
+        )
 
 
 async def cancel(*, actor: Actor, buyer_id: int, after_sale_id: int) -> None:
@@ -573,16 +723,20 @@ async def escalate(
         statement, MAX_STATEMENT, "statement", required=True, message=N_("Tell the platform what happened.")
     )
     async with engine().transaction():
-        item = await fetchrow("SELECT order_item FROM after_sale WHERE id = {} AND buyer = {}", after_sale_id, buyer_id)
-        if item is not None:  # the same lock order as apply: item, then request
-            await fetch("SELECT id FROM order_item WHERE id = {} FOR UPDATE", item["order_item"])
+        # the same lock order as apply: the items (in id order), then the request
+        await fetch(
+            "SELECT i.id FROM order_item i JOIN after_sale_item x ON x.order_item = i.id "
+            "JOIN after_sale a ON a.id = x.after_sale WHERE a.id = {} AND a.buyer = {} ORDER BY i.id FOR UPDATE OF i",
+            after_sale_id,
+            buyer_id,
+        )
         row = await _lock(after_sale_id, buyer_id=buyer_id)
         if row["status"] == "rejected":
             busy = await fetchrow(
-                "SELECT 1 AS x FROM after_sale WHERE order_item = {} AND id <> {} AND status = ANY({}::text[])",
-                row["order_item"],
+                "SELECT 1 AS x FROM after_sale_item WHERE open AND after_sale <> {} AND order_item IN "
+                "(SELECT order_item FROM after_sale_item WHERE after_sale = {})",
                 row["id"],
-                sorted(rules.OPEN_STATES),
+                row["id"],
             )
             if busy:
                 raise AfterSaleError(N_("An after-sales request for this item is already in progress."))
@@ -622,6 +776,7 @@ async def approve(
     *, actor: Actor, shop_id: int, after_sale_id: int, return_address: Mapping[str, str] | None = None
 ) -> None:
     refund_id = None
+    ship_days = await days("aftersales.buyer_ship_days")
     async with engine().transaction():
         row = await _lock(after_sale_id, shop_id=shop_id)
         if row["status"] != "requested":
@@ -630,7 +785,7 @@ async def approve(
             address = _address(return_address or {})
             await _move(
                 row, "approved", action="approved", actor=actor, side="shop",
-                deadline_days=BUYER_SHIP_DAYS, return_address=address, approved_at=clock.now(),
+                deadline_days=ship_days, return_address=address, approved_at=clock.now(),
             )  # fmt: skip
         else:
             await _move(row, "approved", action="approved", actor=actor, side="shop", approved_at=clock.now())
@@ -659,13 +814,9 @@ async def _refund_only(row: dict[str, Any], *, actor: Actor | None, side: str) -
     return refund_id
 
 
-async def _capped(row: Mapping[str, Any]) -> int:
-    """The asked amount, never more than still refundable (another request may have refunded meanwhile)."""
-    item = await fetchrow(
-        "SELECT id, gross_fen, paid_fen, adjustments FROM order_item WHERE id = {}", row["order_item"]
-    )
-    assert item is not None
-    return min(int(row["amount_fen"]), await refundable_of(_item(item)))
+async def _capped(row: Mapping[str, Any]) -> list[tuple[dict[str, Any], int]]:
+    """Per item, the asked amount, never more than still refundable (another request may have refunded meanwhile)."""
+    return [(x, min(int(x["asked_fen"]), await refundable_of(x))) for x in await _items(int(row["id"]))]
 
 
 async def reject(*, actor: Actor, shop_id: int, after_sale_id: int, reason: str) -> None:
@@ -684,7 +835,7 @@ async def reject(*, actor: Actor, shop_id: int, after_sale_id: int, reason: str)
 
 
 async def confirm_received(*, actor: Actor, shop_id: int, after_sale_id: int) -> None:
-    """The return arrived: stock back, then the refund (an exchange closes: the replacement is sent)."""
+    """The return arrived: stock back, then the refund (an exchange waits for the replacement's shipment)."""
     async with engine().transaction():
         row = await _lock(after_sale_id, shop_id=shop_id)
         refund_id = await receive(row, actor=actor)
@@ -693,24 +844,49 @@ async def confirm_received(*, actor: Actor, shop_id: int, after_sale_id: int) ->
 
 
 async def receive(row: dict[str, Any], *, actor: Actor | None) -> int | None:
-    """In the caller's transaction, the row locked: buyer_shipped → received → refunded (or closed). Returns the
-    refund id: call _after_commit with it after commit."""
+    """In the caller's transaction, the row locked: buyer_shipped → received → refunded; an exchange stays received
+    until the seller ships the replacement, and its stock is untouched (the unit that came back replaces the one
+    going out). Returns the refund id: call _after_commit with it after commit."""
     side = "shop" if actor is not None else "system"
     refund_id = None
     await _move(row, "received", action="received", actor=actor, side=side, received_at=clock.now())
-    await _restock(row)
     if row["kind"] == "exchange":
-        await _move(row, "closed", action="exchanged", actor=actor, side=side)
-    else:
-        refund_id = await _refund(
-            row, await _capped(row), reason=REASONS.get(row["reason"], ""), restock=False, actor=actor
-        )
-        await _move(
-            row, "refunded", action="refunded", actor=actor, side=side, note=format_fen(int(row["refunded_fen"]))
-        )
+        await _notify(row, "aftersale_received", N_("After-sales request %(no)s: the return was received"),
+                      N_("The shop will send the replacement."))  # fmt: skip
+        return None
+    for x in await _items(int(row["id"])):
+        await _restock(row, x, whole=False)
+    refund_id = await _refund(row, await _capped(row), reason=REASONS.get(row["reason"], ""), restock=False,
+                              actor=actor)  # fmt: skip
+    await _move(row, "refunded", action="refunded", actor=actor, side=side, note=format_fen(int(row["refunded_fen"])))
     await _notify(row, "aftersale_refunded", N_("After-sales request %(no)s: the return was received"),
                   N_("Your refund is on its way.") if refund_id else "")  # fmt: skip
     return refund_id
+
+
+async def ship_replacement(*, actor: Actor, shop_id: int, after_sale_id: int, carrier: str, tracking_no: str) -> None:
+    """An exchange whose return arrived: the seller ships the replacement (carrier and tracking number); the buyer
+    confirms receipt, or the request closes after the order auto-confirm period (sweep)."""
+    carrier, tracking_no = _shipment(carrier, tracking_no)
+    confirm_days = await days("orders.auto_confirm_days")
+    async with engine().transaction():
+        row = await _lock(after_sale_id, shop_id=shop_id)
+        await _move(
+            row,
+            "reshipped",
+            action="reshipped",
+            actor=actor,
+            side="shop",
+            note=f"{carrier} {tracking_no}",
+            deadline_days=confirm_days,
+            replacement_carrier=carrier,
+            replacement_tracking=tracking_no,
+            reshipped_at=clock.now(),
+        )
+        await _audit(actor, "aftersale.reshipped", row, {"status": "received"},
+                     {"status": "reshipped", "carrier": carrier, "tracking_no": tracking_no})  # fmt: skip
+        await _notify(row, "aftersale_reshipped", N_("After-sales request %(no)s: the replacement was shipped"),
+                      N_("Confirm when you have received it."))  # fmt: skip
 
 
 async def seller_statement(
@@ -738,20 +914,18 @@ async def seller_statement(
 
 
 async def rule(*, actor: Actor, after_sale_id: int, ruling: str, amount_fen: int | None, reason: str) -> None:
-    """The platform's ruling on an escalated request: refund in full, in part, or reject. Audited."""
+    """The platform's ruling on an escalated request: refund in full, in part, or reject. Audited. Over several
+    items, a partial refund fills the items in order, each up to what is still refundable for it."""
     reason = _text(reason, MAX_NOTE, "reason", required=True, message=N_("Give the reason for the ruling."))
     if ruling not in rules.RULINGS:
         raise ValidationFailed({"ruling": N_("Choose a ruling.")})
     refund_id = None
     async with engine().transaction():
         row = await _lock(after_sale_id)
-        item = await fetchrow(
-            "SELECT i.id, i.gross_fen, i.paid_fen, i.adjustments, o.status FROM order_item i "
-            'JOIN shop_order o ON o.id = i."order" WHERE i.id = {}',
-            row["order_item"],
-        )
-        assert item is not None
-        refundable = await refundable_of(_item(item))
+        order = await fetchrow("SELECT status FROM shop_order WHERE id = {}", row["order"])
+        items = await _items(int(row["id"]))
+        caps = [await refundable_of(x) for x in items]
+        refundable = sum(caps)
         try:
             amount = rules.ruling_amount(ruling, requested_fen=int(row["amount_fen"]), partial_fen=amount_fen,
                                          refundable=refundable)  # fmt: skip
@@ -759,7 +933,9 @@ async def rule(*, actor: Actor, after_sale_id: int, ruling: str, amount_fen: int
             raise rules.AmountError(exc.message, field="amount", amount=format_fen(refundable)) from None
         await _move(row, "arbitrated", action=f"ruled_{ruling}", actor=actor, side="platform", note=reason)
         if amount > 0:
-            refund_id = await _refund(row, amount, reason=reason, restock=item["status"] == "paid", actor=actor)
+            shares = list(zip(items, rules.split_amount(amount, caps), strict=True))
+            refund_id = await _refund(row, shares, reason=reason, restock=bool(order and order["status"] == "paid"),
+                                      actor=actor)  # fmt: skip
         await fetch(
             "UPDATE after_sale_dispute SET status = 'ruled', ruling = {}, ruling_reason = {}, ruled_by = {}, "
             "amount_fen = {}, ruled_at = {} WHERE after_sale = {}",

@@ -6,7 +6,12 @@ status and deadline under the lock, so running a sweep twice changes nothing the
 - requested, the seller silent for SELLER_REPLY_DAYS → approved (a refund-only request is refunded at once; a
   return gets the shop's last return address, or none: the buyer is told to contact the shop)
 - approved return not shipped by the buyer in BUYER_SHIP_DAYS → closed
-- return shipped, the seller silent for SELLER_CONFIRM_DAYS → received and refunded"""
+- return shipped, the seller silent for SELLER_CONFIRM_DAYS → received and refunded (an exchange: received, the
+  seller still has to ship the replacement)
+- an exchange's replacement shipped, the buyer silent for the order auto-confirm period → closed
+
+The periods are system settings (app/operations/settings.py: aftersales.seller_reply_days, aftersales.buyer_ship_days,
+aftersales.seller_confirm_days, orders.auto_confirm_days), applied when a step starts (its deadline_at)."""
 
 from __future__ import annotations
 
@@ -30,6 +35,7 @@ async def _claim(status: str) -> dict | None:  # type: ignore[type-arg]
 
 async def auto_approve(*, limit: int = 200) -> int:
     done = 0
+    ship_days = await services.days("aftersales.buyer_ship_days")
     for _ in range(limit):
         refund_id = None
         async with engine().transaction():
@@ -44,7 +50,7 @@ async def auto_approve(*, limit: int = 200) -> int:
                 )
                 address = services._row(last)["return_address"] if last else {}
                 await services._move(row, "approved", action="auto_approved", actor=None, side="system",
-                                     deadline_days=services.BUYER_SHIP_DAYS, return_address=address,
+                                     deadline_days=ship_days, return_address=address,
                                      approved_at=clock.now())  # fmt: skip
             else:
                 await services._move(row, "approved", action="auto_approved", actor=None, side="system",
@@ -85,8 +91,22 @@ async def auto_refund(*, limit: int = 200) -> int:
     return done
 
 
+async def close_exchanges(*, limit: int = 200) -> int:
+    """The buyer never confirmed the exchange's replacement: it counts as received, the request closes."""
+    done = 0
+    for _ in range(limit):
+        async with engine().transaction():
+            row = await _claim("reshipped")
+            if row is None:
+                break
+            await services._move(row, "closed", action="exchange_auto_confirmed", actor=None, side="system")
+        done += 1
+    return done
+
+
 SWEEPS: list[tuple[str, Callable[[], Awaitable[object]]]] = [
     ("aftersales.auto_approve", auto_approve),
     ("aftersales.close_unshipped", close_unshipped),
     ("aftersales.auto_refund", auto_refund),
+    ("aftersales.close_exchanges", close_exchanges),
 ]

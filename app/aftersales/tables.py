@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import JSONB, BigInt, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSONB, BigInt, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.constraints import Check
@@ -14,8 +14,10 @@ from app.sellers.tables import Shop
 
 
 class AfterSale(Table, tablename="after_sale"):
-    """One buyer request about one order item. At most one open request per item: the partial unique index
-    after_sale_one_open (raw migration) enforces it, so two concurrent requests end as one."""
+    """One buyer request about one or several items of one order (AfterSaleItem). `order_item` is the request's
+    first item, `amount_fen` / `refunded_fen` / `restocked_qty` the sums over its items. At most one open request
+    per item: the partial unique index after_sale_item_one_open (raw migration) enforces it, so two concurrent
+    requests end as one."""
 
     order = ForeignKey(references=Order, null=False, on_delete=OnDelete.restrict, index=True)
     order_item = ForeignKey(references=OrderItem, null=False, on_delete=OnDelete.restrict, index=True)
@@ -33,6 +35,9 @@ class AfterSale(Table, tablename="after_sale"):
     return_address = JSONB(default="{}")  # {"name", "phone", "address"} given by the seller on approval
     return_carrier = Varchar(length=32, default="")
     return_tracking = Varchar(length=40, default="")
+    replacement_carrier = Varchar(length=32, default="")  # an exchange: the seller's shipment of the new item
+    replacement_tracking = Varchar(length=40, default="")
+    reshipped_at = Timestamptz(null=True, default=None)
     deadline_at = Timestamptz(null=True, default=None, index=True)  # the current step's timeout
     approved_at = Timestamptz(null=True, default=None)
     shipped_at = Timestamptz(null=True, default=None)
@@ -43,6 +48,20 @@ class AfterSale(Table, tablename="after_sale"):
 
     after_sale_valid_kind = Check("kind IN ('refund_only', 'return_refund', 'exchange')")
     after_sale_amount_positive = Check("amount_fen >= 0 AND refunded_fen >= 0")
+
+
+class AfterSaleItem(Table, tablename="after_sale_item"):
+    """One order item of a request: how many units and how much the buyer asks for it, what was refunded and
+    restocked for it. `open` mirrors whether the request is open (rules.OPEN_STATES); the partial unique index
+    after_sale_item_one_open (order_item) WHERE open keeps one open request per item."""
+
+    after_sale = ForeignKey(references=AfterSale, null=False, on_delete=OnDelete.cascade, index=True)
+    order_item = ForeignKey(references=OrderItem, null=False, on_delete=OnDelete.restrict, index=True)
+    quantity = Integer(default=1)
+    amount_fen = BigInt(default=0)
+    refunded_fen = BigInt(default=0)
+    restocked_qty = Integer(default=0)
+    open = Boolean(default=True)
 
 
 class AfterSaleEvent(Table, tablename="after_sale_event"):

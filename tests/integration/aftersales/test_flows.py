@@ -12,6 +12,7 @@ from app.core import clock
 from app.core.db import fetch, fetchrow
 from app.core.errors import ValidationFailed
 from app.core.principal import Actor
+from app.operations.settings import REGISTRY
 from tests.factories import make_user
 from tests.integration.aftersales._setup import actions, bought, refunds, status_of
 from tests.integration.orders._seller import stock_of
@@ -174,7 +175,7 @@ async def test_sweeps_time_out_each_step_once(restore_clock):
                                carrier="zto", tracking_no="ZT0001")  # fmt: skip
     # nothing is due yet
     assert (await sweeps.auto_approve(), await sweeps.close_unshipped(), await sweeps.auto_refund()) == (0, 0, 0)
-    await _later(sweeps.services.SELLER_CONFIRM_DAYS + 1)
+    await _later(REGISTRY["aftersales.seller_confirm_days"].default + 1)
     counts = await asyncio.gather(sweeps.auto_approve(), sweeps.auto_approve())
     assert sum(counts) == 1
     assert await status_of(s1) == "refunded"

@@ -112,7 +112,19 @@ def test_ruling_amounts():
         rules.ruling_amount("refund_partial", requested_fen=500, partial_fen=900, refundable=800)
 
 
-def test_an_exchange_closes_after_receipt_instead_of_refunding():
-    rules.check_transition("received", "closed", kind="exchange")
+def test_an_exchange_ships_a_replacement_after_receipt_instead_of_refunding():
+    rules.check_transition("received", "reshipped", kind="exchange")
+    rules.check_transition("reshipped", "closed", kind="exchange")
     assert not rules.allowed("received", "refunded", kind="exchange")
-    assert not rules.allowed("received", "closed", kind="return_refund")
+    assert not rules.allowed("received", "closed", kind="exchange")  # the replacement must be shipped first
+    assert not rules.allowed("received", "reshipped", kind="return_refund")
+    assert not rules.allowed("reshipped", "refunded", kind="exchange")
+    assert "reshipped" in rules.OPEN_STATES  # the item stays blocked until the buyer has the replacement
+
+
+def test_a_partial_amount_is_shared_over_items_up_to_each_cap():
+    assert rules.split_amount(1500, [1000, 800]) == [1000, 500]
+    assert rules.split_amount(700, [1000, 800]) == [700, 0]
+    assert rules.split_amount(5000, [1000, 800]) == [1000, 800]
+    assert rules.split_amount(0, [1000]) == [0]
+    assert sum(rules.split_amount(1234, [300, 0, 2000])) == 1234
