@@ -7,11 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from app.core.errors import DomainError
+from app.core.errors import DomainError, NotFound
 from app.core.i18n import N_, gettext
+from app.core.principal import PLATFORM_ROLES
 from app.operations import settings as registry
+from app.operations import staff
 from app.web.flash import flash
 from app.web.forms import actor_of, field_errors, form_data
 from app.web.guards import requires_platform_role
@@ -76,4 +79,52 @@ class SettingsAdminController(Controller):
         return Redirect(path="/admin/settings/", status_code=303)
 
 
-ROUTES: list[Any] = [SettingsAdminController]
+class StaffAdminController(Controller):
+    path = "/admin/staff"
+    guards = [requires_platform_role("admin")]
+
+    async def _page(
+        self, *, form: dict[str, str] | None = None, errors: dict[str, str] | None = None, status_code: int = 200
+    ) -> Template:
+        return Template(
+            template_name="admin/operations/staff.html",
+            context={
+                "rows": await staff.list_staff(),
+                "roles": PLATFORM_ROLES,
+                "role_help": {role: gettext(text) for role, text in staff.ROLE_HELP.items()},
+                "form": form or {},
+                "errors": errors or {},
+            },
+            status_code=status_code,
+        )
+
+    @get("/", name="admin:staff")
+    async def index(self, request: Request) -> Template:
+        return await self._page()
+
+    @post("/add", name="admin:staff-add")
+    async def add(self, request: Request) -> Template | Redirect:
+        form = await form_data(request)
+        try:
+            await staff.add_role(
+                actor=actor_of(request), identifier=form.get("identifier", ""), role=form.get("role", "")
+            )
+        except DomainError as exc:
+            return await self._page(form=form, errors=field_errors(exc), status_code=422)
+        flash(request, N_("The role has been given."), "success")
+        return Redirect(path="/admin/staff/", status_code=303)
+
+    @post("/{user_id:int}/remove", name="admin:staff-remove")
+    async def remove(self, request: Request, user_id: FromPath[int]) -> Template | Redirect:
+        form = await form_data(request)
+        try:
+            await staff.remove_role(actor=actor_of(request), user_id=user_id, role=form.get("role", ""))
+        except NotFound:
+            raise
+        except DomainError as exc:
+            return await self._page(errors=field_errors(exc), status_code=422)
+        flash(request, N_("The role has been removed."), "success")
+        return Redirect(path="/admin/staff/", status_code=303)
+
+
+ROUTES: list[Any] = [SettingsAdminController, StaffAdminController]
