@@ -2,10 +2,12 @@
 
 Buyer (signed in; another buyer's request or item is 404):
 - GET /aftersales/items/{order_item_id}/action: the order page's lazy per-item button (apply / in progress / empty)
-- GET|POST /me/aftersales/apply?item=: the application form; GET /me/aftersales/: list; GET /me/aftersales/{id}:
-  detail with the timeline; POST /me/aftersales/{id}/ship | cancel | escalate
+- GET|POST /me/aftersales/apply?item=: the application form (that item, plus any other items of the same order,
+  each with its units and amount); GET /me/aftersales/: list; GET /me/aftersales/{id}: detail with the timeline;
+  POST /me/aftersales/{id}/ship | cancel | escalate | exchange-received
 Seller (shop permission orders.view to read, aftersales.handle to act; another shop's request is 404):
-- GET /seller/aftersales/?status=, GET /seller/aftersales/{id}; POST .../{id}/approve | reject | received | statement
+- GET /seller/aftersales/?status=, GET /seller/aftersales/{id}; POST .../{id}/approve | reject | received | reship
+  (an exchange's replacement) | statement
 Platform (role moderator or operations):
 - GET /admin/aftersales/ (escalated disputes), GET /admin/aftersales/{id}, POST /admin/aftersales/{id}/rule
 
@@ -81,11 +83,25 @@ def _uid(request: Request) -> int:
     return user.id
 
 
-def _amount(value: str) -> int:
+def _amount(value: str, field: str = "amount") -> int:
     try:
         return parse_yuan(value)
     except DomainError as exc:
-        raise type(exc)(exc.message, field="amount", **exc.params) from None
+        raise type(exc)(exc.message, field=field, **exc.params) from None
+
+
+def _ids(values: list[Any]) -> set[int]:
+    """The checked item ids of the application form (anything else is ignored)."""
+    return {int(v) for v in values if isinstance(v, str) and v.isascii() and v.isdigit() and len(v) <= 10}
+
+
+def _ask(form: dict[str, str], item_id: int, qty_field: str, amount_field: str) -> services.ItemAsk:
+    """One item of the application form: its units (empty: all) and amount (none for an exchange)."""
+    raw_qty = (form.get(qty_field) or "").strip()
+    if raw_qty and not (raw_qty.isascii() and raw_qty.isdigit() and len(raw_qty) <= 6):
+        raise services.AfterSaleError(N_("Enter a whole number of units."), field=qty_field)
+    amount = 0 if form.get("kind") == "exchange" else _amount(form.get(amount_field, ""), amount_field)
+    return services.ItemAsk(item_id, int(raw_qty) if raw_qty else None, amount)
 
 
 async def _detail_page(template: str, row: dict[str, Any], *, status: int = 200, **context: Any) -> Template:
@@ -95,6 +111,7 @@ async def _detail_page(template: str, row: dict[str, Any], *, status: int = 200,
         context={
             "a": row,
             "events": await services.timeline(after_sale_id=row["id"]),
+            "items": await services.request_items(after_sale_id=row["id"]),
             "dispute": await services.dispute_of(after_sale_id=row["id"]),
             "form": context.pop("form", {}),
             "errors": context.pop("errors", {}),
@@ -130,14 +147,29 @@ class BuyerController(Controller):
         )
 
     async def _form(
-        self, request: Request, item_id: int, form: dict[str, str], errors: dict[str, str], status: int = 200
+        self,
+        request: Request,
+        item_id: int,
+        form: dict[str, str],
+        errors: dict[str, str],
+        status: int = 200,
+        chosen: frozenset[int] = frozenset(),
     ) -> Template:
         item = await services.apply_context(buyer_id=_uid(request), order_item_id=item_id)
+        others = [
+            o
+            for o in await services.order_items_context(buyer_id=_uid(request), order_id=int(item["order_id"]))
+            if o["id"] != item["id"]
+        ]
         if not form:
-            form = {"amount": f"{item['refundable_fen'] / 100:.2f}", "kind": "refund_only"}
+            form = {"amount": f"{item['refundable_fen'] / 100:.2f}", "kind": "refund_only",
+                    "quantity": str(item["quantity"])}  # fmt: skip
+        for o in others:  # the other items of the order: their units and refundable amount unless typed
+            form.setdefault(f"qty-{o['id']}", str(o["quantity"]))
+            form.setdefault(f"amount-{o['id']}", f"{o['refundable_fen'] / 100:.2f}")
         return Template(
             template_name="storefront/aftersales/apply.html",
-            context={"item": item, "form": form, "errors": errors, **_common()},
+            context={"item": item, "others": others, "chosen": chosen, "form": form, "errors": errors, **_common()},
             status_code=status,
             headers=NO_STORE,
         )
@@ -155,24 +187,25 @@ class BuyerController(Controller):
             item_id = int(form.get("item", ""))
         except ValueError:
             raise NotFound(N_("Order item not found.")) from None
+        chosen = frozenset(_ids(raw.getall("items", [])) - {item_id})
         try:
-            amount = 0 if form.get("kind") == "exchange" else _amount(form.get("amount", ""))
+            asks = [_ask(form, item_id, "quantity", "amount")]
+            asks += [_ask(form, other, f"qty-{other}", f"amount-{other}") for other in sorted(chosen)]
             await services.apply_context(buyer_id=_uid(request), order_item_id=item_id)  # 404 before storing
             photos = await services.store_photos(uploads)
-            after_sale_id = await services.apply(
+            after_sale_id = await services.apply_items(
                 actor=actor_of(request),
                 buyer_id=_uid(request),
-                order_item_id=item_id,
+                items=asks,
                 kind=form.get("kind", ""),
                 reason=form.get("reason", ""),
-                amount_fen=amount,
                 note=form.get("note", ""),
                 photos=photos,
             )
         except NotFound:
             raise
         except DomainError as exc:
-            return await self._form(request, item_id, form, field_errors(exc), 422)
+            return await self._form(request, item_id, form, field_errors(exc), 422, chosen)
         flash(request, N_("Your after-sales request has been sent to the shop."), "success")
         return _done(request, f"/me/aftersales/{after_sale_id}")
 
@@ -215,6 +248,16 @@ class BuyerController(Controller):
 
         return await self._act(request, after_sale_id, run, N_("The shop has been told the return is on its way."))
 
+    @post("/{after_sale_id:int}/exchange-received", name="aftersales:exchange-received")
+    async def exchange_received(
+        self, request: Request, after_sale_id: FromPath[int]
+    ) -> Template | Redirect | Response[str]:
+        async def run(form: dict[str, str]) -> None:
+            await services.confirm_replacement(actor=actor_of(request), buyer_id=_uid(request),
+                                               after_sale_id=after_sale_id)  # fmt: skip
+
+        return await self._act(request, after_sale_id, run, N_("Thank you: the exchange is complete."))
+
     @post("/{after_sale_id:int}/cancel", name="aftersales:cancel")
     async def cancel(self, request: Request, after_sale_id: FromPath[int]) -> Template | Redirect | Response[str]:
         async def run(form: dict[str, str]) -> None:
@@ -250,7 +293,9 @@ def _shop_id(request: Request) -> int:
     return int(request.state.shop.shop_id)
 
 
-SELLER_TABS = ("", "requested", "approved", "buyer_shipped", "rejected", "escalated", "refunded", "closed")
+SELLER_TABS = (
+    "", "requested", "approved", "buyer_shipped", "received", "reshipped", "rejected", "escalated", "refunded", "closed"
+)  # fmt: skip
 
 
 class SellerController(Controller):
@@ -340,6 +385,17 @@ class SellerController(Controller):
                                             after_sale_id=after_sale_id)  # fmt: skip
 
         return await self._act(request, after_sale_id, run, N_("Return received; the buyer is being refunded."))
+
+    @post("/{after_sale_id:int}/reship", name="seller:aftersale-reship",
+          guards=[requires_shop_permission("aftersales.handle")])  # fmt: skip
+    async def reship(self, request: Request, after_sale_id: FromPath[int]) -> Template | Redirect | Response[str]:
+        async def run(form: dict[str, str]) -> None:
+            await services.ship_replacement(actor=actor_of(request), shop_id=_shop_id(request),
+                                            after_sale_id=after_sale_id, carrier=form.get("carrier", ""),
+                                            tracking_no=form.get("tracking_no", ""))  # fmt: skip
+
+        done = N_("The buyer has been told the replacement is on its way.")
+        return await self._act(request, after_sale_id, run, done)
 
     @post("/{after_sale_id:int}/statement", name="seller:aftersale-statement",
           guards=[requires_shop_permission("aftersales.handle")], request_max_body_size=MAX_UPLOAD_BYTES)  # fmt: skip

@@ -409,9 +409,9 @@ async def _notify_shop(row: Mapping[str, Any], kind: str, title: str) -> None:
 
 def _key(after_sale_id: int, order_item_id: int, *, single: bool) -> str:
     """The refund's idempotency key: `aftersale:<id>` for a request of one item (as before requests could cover
-    several), `aftersale:<id>:<order item id>` for each item of a request of several; one refund row per item, so
-    settlement can allocate each to its order item."""
-    return f"aftersale:{after_sale_id}" if single else f"aftersale:{after_sale_id}:{order_item_id}"
+    several: settlement allocates it to the request's order_item), `aftersale_item:<id>:<order item id>` for each
+    item of a request of several (one refund row per item, so settlement can allocate each to its order item)."""
+    return f"aftersale:{after_sale_id}" if single else f"aftersale_item:{after_sale_id}:{order_item_id}"
 
 
 async def _items(after_sale_id: int) -> list[dict[str, Any]]:

@@ -11,3 +11,12 @@ def _no_background_refunds(monkeypatch: pytest.MonkeyPatch) -> None:
     from app.payments import services as payments
 
     monkeypatch.setattr(payments, "schedule_refunds", lambda: None)
+
+
+@pytest.fixture
+def restore_clock():  # type: ignore[no-untyped-def]
+    from app.core import clock
+
+    original = clock._now
+    yield
+    clock.use_clock(original)
