@@ -8,6 +8,7 @@ from litestar.response import Redirect, Response, Template
 
 from app.accounts import services
 from app.accounts.errors import TooManyAttempts
+from app.analytics import capture
 from app.cart.web import merge_at_login
 from app.core.errors import DomainError
 from app.core.i18n import N_
@@ -68,6 +69,7 @@ class AccountStorefrontController(Controller):
         flash(request, N_("Welcome to Jishi! Your account is ready."), "success")
         response = Redirect(path=safe_next(form.get("next"), "/me"), status_code=303)
         await merge_at_login(request, response, user_id=user.id)  # an anonymous cart joins the new account
+        await capture.link_visitor(request, user.id)  # this browser's visits count for the user (issue 9)
         return response
 
     @get("/login", name="account:login")
@@ -92,6 +94,7 @@ class AccountStorefrontController(Controller):
         flash(request, N_("You are logged in."), "success")
         response = Redirect(path=safe_next(form.get("next"), "/me"), status_code=303)
         await merge_at_login(request, response, user_id=user.id)  # an anonymous cart joins the account's
+        await capture.link_visitor(request, user.id)  # this browser's visits count for the user (issue 9)
         return response
 
     @post("/logout", name="account:logout")

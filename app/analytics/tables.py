@@ -194,3 +194,12 @@ class RollupDay(Table, tablename="analytics_rollup_day"):
     day = Date(primary_key=True)
     rolled_at = Timestamptz(default=TimestamptzNow())
     final = Boolean(default=False)
+
+
+class HttpMinute(Table, tablename="analytics_http_minute"):
+    """Responses and 5xx responses counted by capture, per minute (added to by each process's flush): the
+    platform row's responses / errors_5xx (技术故障率)."""
+
+    minute = Timestamptz(primary_key=True)
+    responses = BigInt(default=0)
+    errors_5xx = BigInt(default=0)

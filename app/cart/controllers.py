@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 
+from app.analytics import capture
 from app.cart import services
 from app.cart.errors import InvalidQuantity, NotInCart
 from app.cart.forms import parse_id, parse_ids, parse_quantity
@@ -116,6 +117,7 @@ class CartStorefrontController(Controller):
                 )
             flash(request, message, "error")
             return Redirect(path=_back(request, "/cart"), status_code=303)
+        capture.record(request, "add_to_cart", product=added.product_id)  # analytics funnel (issue 9)
         note = gettext(added.note, **added.params) if added.note else None
         if is_htmx(request):
             response: Response = Template(

@@ -28,6 +28,7 @@ from app.web.pagecache import cache_page
 VISITOR_COOKIE = "vid"
 VISITOR_COOKIE_SECONDS = 365 * 86400
 FEED_PAGE = 20
+HOME_LAYOUTS = ("compact",)  # home-page variants of the A/B test besides the usual one (app/analytics/experiments)
 # Listings are public and the same for every shopper: a few seconds of staleness (a new product, a changed
 # price in a card) is invisible, while a popular query at 100k products costs 10-100 ms of database time.
 LISTING_CACHE_SECONDS = 5.0
@@ -132,9 +133,13 @@ class ListingStorefrontController(Controller):
         if is_htmx(request) and request.query_params.get("page"):
             return _html(feed_html)
         roots, _nodes = await services.category_tree()
+        # the A/B layout is set in the query by analytics capture from the visitor's stable assignment (a client's
+        # own ?layout= is dropped there), so the page cache keeps one copy per layout (app/analytics/experiments.py)
+        layout = request.query_params.get("layout") if request.query_params.get("layout") in HOME_LAYOUTS else ""
         return render(
             request,
             "storefront/home.html",
+            layout=layout,
             feed_html=feed_html,
             shortcuts=roots[:10],
             locale=get_locale(),

@@ -15,6 +15,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
+from app.analytics import capture
 from app.core.errors import DomainError
 from app.core.i18n import N_, gettext
 from app.orders import services
@@ -245,6 +246,8 @@ class CheckoutController(Controller):
         except DomainError as exc:
             errors = {"__all__": gettext(exc.message, **exc.params)}
             return await _render(request, **again, errors=errors, status_code=422)
+        if group.created:  # analytics funnel (issue 9): payment is matched to it by the order group
+            capture.record(request, "checkout", group_id=group.id, amount_fen=group.total_fen)
         if group.created and form.source == "cart":
             from app.cart import services as cart
 
