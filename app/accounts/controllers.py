@@ -10,9 +10,11 @@ from app.accounts import services
 from app.accounts.errors import TooManyAttempts
 from app.analytics import capture
 from app.cart.web import merge_at_login
-from app.core.errors import DomainError
+from app.config import get_settings
+from app.core.errors import DomainError, ValidationFailed
 from app.core.i18n import N_
 from app.core.principal import PLATFORM_ROLES
+from app.operations import people, resets
 from app.orders.buyer import status_counts
 from app.sellers.services import memberships
 from app.web.auth import current_user, refresh_epoch, sign_in, sign_out
@@ -198,6 +200,7 @@ class UserAdminController(Controller):
         self, request: Request, q: FromQuery[str] = "", status: FromQuery[str] = "", page: FromQuery[int] = 1
     ) -> Template:
         rows, has_next = await services.list_users(q=q, status=status, page=page)
+        reasons = await people.ban_reasons([u.id for u in rows if u.status == "banned"])
         return Template(
             template_name="admin/accounts/users.html",
             context={
@@ -207,15 +210,56 @@ class UserAdminController(Controller):
                 "q": q,
                 "status": status,
                 "roles": PLATFORM_ROLES,
+                "reasons": reasons,
             },
         )
 
+    async def _detail(
+        self,
+        user_id: int,
+        *,
+        form: dict[str, str] | None = None,
+        errors: dict[str, str] | None = None,
+        reset_link: str = "",
+        status_code: int = 200,
+    ) -> Template:
+        return Template(
+            template_name="admin/operations/user.html",
+            context={
+                "u": await people.user_detail(user_id),
+                "form": form or {},
+                "errors": errors or {},
+                "reset_link": reset_link,
+                "reset_hours": resets.RESET_HOURS,
+            },
+            status_code=status_code,
+            headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+        )
+
+    @get("/{user_id:int}", name="admin:user")
+    async def detail(self, request: Request, user_id: FromPath[int]) -> Template:
+        return await self._detail(user_id)
+
     @post("/{user_id:int}/status", name="admin:user-status")
-    async def set_status(self, request: Request, user_id: FromPath[int]) -> Redirect:
+    async def set_status(self, request: Request, user_id: FromPath[int]) -> Template | Redirect:
         form = await form_data(request)
-        await services.set_user_status(actor=actor_of(request), user_id=user_id, status=form.get("status", ""))
+        try:
+            await services.set_user_status(
+                actor=actor_of(request), user_id=user_id, status=form.get("status", ""), reason=form.get("reason", "")
+            )
+        except ValidationFailed as exc:
+            if form.get("from") != "detail":
+                raise
+            return await self._detail(user_id, form=form, errors=field_errors(exc), status_code=422)
         flash(request, N_("The account status has been updated."), "success")
         return Redirect(path=safe_next(form.get("back"), "/admin/users/"), status_code=303)
+
+    @post("/{user_id:int}/reset", name="admin:user-reset")
+    async def reset_password(self, request: Request, user_id: FromPath[int]) -> Template:
+        """Issue a one-time password-reset link and show it once, on this response only (never flashed)."""
+        token = await resets.issue_reset(actor=actor_of(request), user_id=user_id)
+        base = get_settings().public_base_url  # not the request's Host header
+        return await self._detail(user_id, reset_link=f"{base}/reset/{token}")
 
     @post("/{user_id:int}/roles", name="admin:user-roles", guards=[requires_platform_role("admin")])
     async def set_roles(self, request: Request, user_id: FromPath[int]) -> Redirect:

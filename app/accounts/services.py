@@ -264,9 +264,14 @@ class UserRow:
 
 async def list_users(*, q: str = "", status: str = "", page: int = 1, per_page: int = 30) -> tuple[list[UserRow], bool]:
     query = User.select(User.id, User.display_name, User.email, User.phone, User.status, User.created_at)
-    if q:
-        like = f"%{q.strip().replace('%', '')}%"
-        query = query.where(User.email.ilike(like) | User.phone.ilike(like) | User.display_name.ilike(like))
+    if q.strip():
+        text = q.strip()
+        like = f"%{text.replace('%', '').replace('_', chr(92) + '_')}%"
+        match = User.email.ilike(like) | User.phone.ilike(like) | User.display_name.ilike(like)
+        number = text.removeprefix("#")
+        if number.isdigit() and len(number) <= 18:
+            match = match | (User.id == int(number))
+        query = query.where(match)
     if status in ("active", "banned"):
         query = query.where(User.status == status)
     rows = await query.order_by(User.id, ascending=False).limit(per_page + 1).offset((max(page, 1) - 1) * per_page)
@@ -288,12 +293,23 @@ async def list_users(*, q: str = "", status: str = "", page: int = 1, per_page: 
     ], len(rows) > per_page
 
 
-async def set_user_status(*, actor: Actor, user_id: int, status: str) -> None:
-    """Ban or unban. A ban also signs the user out everywhere. Audited."""
+BAN_REASON_MAX = 200
+
+
+async def set_user_status(*, actor: Actor, user_id: int, status: str, reason: str = "") -> None:
+    """Ban or unban, with a reason (kept in the audit row, shown to admins and sent to the user). A ban also
+    signs the user out everywhere (auth_epoch). Audited."""
     if status not in ("active", "banned"):
         raise ValidationFailed({"status": N_("Choose a valid status.")})
     if actor.user_id == user_id:
         raise ValidationFailed({"status": N_("You cannot change the status of your own account.")})
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationFailed({"reason": N_("Give a reason: it is recorded and shown to the user.")})
+    if len(reason) > BAN_REASON_MAX:
+        raise ValidationFailed({"reason": N_("Use at most 200 characters for the reason.")})
+    from app.messaging.services import notify
+
     async with engine().transaction():
         row = await User.select(User.status).where(User.id == user_id).lock_rows().first()
         if row is None:
@@ -310,8 +326,24 @@ async def set_user_status(*, actor: Actor, user_id: int, status: str) -> None:
             target_type="user",
             target_id=user_id,
             before={"status": row["status"]},
-            after={"status": status},
+            after={"status": status, "reason": reason},
         )
+        if status == "banned":
+            await notify(
+                user_id=user_id,
+                kind="account.banned",
+                title=N_("Your account has been suspended"),
+                body=N_("Reason: %(reason)s"),
+                params={"reason": reason},
+            )
+        else:
+            await notify(
+                user_id=user_id,
+                kind="account.unbanned",
+                title=N_("Your account is active again"),
+                body=N_("Reason: %(reason)s"),
+                params={"reason": reason},
+            )
 
 
 async def set_platform_roles(*, actor: Actor, user_id: int, roles: list[str]) -> None:

@@ -13,10 +13,11 @@ from litestar.response import Redirect, Template
 from app.core.errors import DomainError, NotFound
 from app.core.i18n import N_, gettext
 from app.core.principal import PLATFORM_ROLES
+from app.operations import resets, staff
 from app.operations import settings as registry
-from app.operations import staff
+from app.web.auth import sign_out
 from app.web.flash import flash
-from app.web.forms import actor_of, field_errors, form_data
+from app.web.forms import actor_of, client_ip, field_errors, form_data
 from app.web.guards import requires_platform_role
 
 
@@ -127,4 +128,46 @@ class StaffAdminController(Controller):
         return Redirect(path="/admin/staff/", status_code=303)
 
 
-ROUTES: list[Any] = [SettingsAdminController, StaffAdminController]
+_NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+class PasswordResetController(Controller):
+    """The one-time link an admin issued (app/operations/resets.py). Public: the token is the credential."""
+
+    path = "/reset"
+
+    def _page(
+        self, token: str, *, errors: dict[str, str] | None = None, invalid: str = "", status_code: int = 200
+    ) -> Template:
+        return Template(
+            template_name="admin/operations/reset.html",
+            context={"token": token, "form": {}, "errors": errors or {}, "invalid": invalid},
+            status_code=status_code,
+            headers=_NO_STORE,
+        )
+
+    @get("/{token:str}", name="account:reset")
+    async def page(self, request: Request, token: FromPath[str]) -> Template:
+        try:
+            await resets.check_token(token)
+        except resets.ResetLinkInvalid as exc:
+            return self._page("", invalid=gettext(exc.message), status_code=404)
+        return self._page(token)
+
+    @post("/{token:str}", name="account:reset-submit")
+    async def submit(self, request: Request, token: FromPath[str]) -> Template | Redirect:
+        form = await form_data(request)
+        try:
+            await resets.use_token(
+                token=token, new=form.get("new", ""), confirm=form.get("confirm", ""), ip=client_ip(request)
+            )
+        except resets.ResetLinkInvalid as exc:
+            return self._page("", invalid=gettext(exc.message), status_code=404)
+        except DomainError as exc:
+            return self._page(token, errors=field_errors(exc), status_code=422)
+        sign_out(request)
+        flash(request, N_("Your new password is set. Log in with it."), "success")
+        return Redirect(path="/login", status_code=303)
+
+
+ROUTES: list[Any] = [SettingsAdminController, StaffAdminController, PasswordResetController]

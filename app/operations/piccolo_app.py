@@ -11,6 +11,7 @@ APP_CONFIG = AppConfig(
     migration_dependencies=[
         "app.accounts.piccolo_app",
         "app.sellers.piccolo_app",
+        "app.moderation.piccolo_app",
     ],
     commands=[],
 )

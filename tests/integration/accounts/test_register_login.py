@@ -134,7 +134,7 @@ async def test_a_banned_user_cannot_log_in_and_loses_open_sessions(client, new_c
 
     user = await make_user()
     await login(client, user)
-    await set_user_status(actor=SYSTEM, user_id=user.id, status="banned")
+    await set_user_status(actor=SYSTEM, user_id=user.id, status="banned", reason="spam")
     me = await client.get("/me", headers=EN)
     assert "Log in to see your orders" in me.text  # signed out
     async with new_client() as other:

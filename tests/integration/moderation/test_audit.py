@@ -12,12 +12,12 @@ async def test_banning_a_user_is_audited_with_actor_before_after_and_ip(client):
     admin = await make_user(roles=("admin",), name="Boss")
     target = await make_user()
     await login(client, admin)
-    r = await post_form(client, f"/admin/users/{target.id}/status", {"status": "banned"})
+    r = await post_form(client, f"/admin/users/{target.id}/status", {"status": "banned", "reason": "spam"})
     assert r.status_code == 303
     assert (await User.select(User.status).where(User.id == target.id).first())["status"] == "banned"
     row = await AuditLog.select().where(AuditLog.action == "user.ban").first()
     assert row["actor"] == admin.id and row["target_id"] == str(target.id)
-    assert row["before"] == '{"status": "active"}' and row["after"] == '{"status": "banned"}'
+    assert row["before"] == '{"status": "active"}' and row["after"] == '{"reason": "spam", "status": "banned"}'
     assert row["ip"] == "127.0.0.1" and "Boss" in row["actor_label"]
 
 
@@ -54,8 +54,8 @@ async def test_audit_page_filters_by_actor_action_and_date(client):
     admin = await make_user(roles=("admin",), name="Auditor")
     a, b = await make_user(), await make_user()
     await login(client, admin)
-    await post_form(client, f"/admin/users/{a.id}/status", {"status": "banned"})
-    await post_form(client, f"/admin/users/{a.id}/status", {"status": "active"})
+    await post_form(client, f"/admin/users/{a.id}/status", {"status": "banned", "reason": "spam"})
+    await post_form(client, f"/admin/users/{a.id}/status", {"status": "active", "reason": "appeal accepted"})
     await post_form(client, f"/admin/users/{b.id}/roles", {"roles": "moderator"})
     page = await list_audit(action="user.unban")
     assert [r["target_id"] for r in page.rows] == [str(a.id)]
