@@ -72,6 +72,7 @@ def test_admin_bans_user_and_audit_log_shows_it(desktop, phone, make_account) ->
     user_id = (row.get_attribute("id") or "").removeprefix("user-")
     assert user_id.isdigit()
 
+    row.locator("input[name=reason]").fill("spam")  # a ban needs a reason (issue 9)
     submit(page, row.get_by_role("button", name=t("Ban", "zh_CN"), exact=True))
 
     expect(page).to_have_url(re.compile(r"/admin/users/?\?q="))

@@ -13,12 +13,12 @@ from litestar.response import Redirect, Template
 from app.core.errors import DomainError, NotFound
 from app.core.i18n import N_, gettext
 from app.core.principal import PLATFORM_ROLES
-from app.operations import resets, staff
+from app.operations import inbox, resets, staff
 from app.operations import settings as registry
-from app.web.auth import sign_out
+from app.web.auth import current_user, sign_out
 from app.web.flash import flash
 from app.web.forms import actor_of, client_ip, field_errors, form_data
-from app.web.guards import requires_platform_role
+from app.web.guards import requires_platform_role, requires_platform_staff
 
 
 def _settings_errors(exc: DomainError) -> dict[str, str]:
@@ -128,6 +128,21 @@ class StaffAdminController(Controller):
         return Redirect(path="/admin/staff/", status_code=303)
 
 
+class InboxAdminController(Controller):
+    path = "/admin/inbox"
+    guards = [requires_platform_staff]
+
+    @get("/", name="admin:inbox")
+    async def index(self, request: Request) -> Template:
+        user = current_user(request)
+        assert user is not None
+        queues = await inbox.inbox(user)
+        return Template(
+            template_name="admin/operations/inbox.html",
+            context={"queues": queues, "total": sum(q.count for q in queues)},
+        )
+
+
 _NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
@@ -170,4 +185,9 @@ class PasswordResetController(Controller):
         return Redirect(path="/login", status_code=303)
 
 
-ROUTES: list[Any] = [SettingsAdminController, StaffAdminController, PasswordResetController]
+ROUTES: list[Any] = [
+    SettingsAdminController,
+    StaffAdminController,
+    InboxAdminController,
+    PasswordResetController,
+]
