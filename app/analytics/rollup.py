@@ -274,12 +274,13 @@ FROM (
           GROUP BY complaint HAVING min(created_at) >= {} AND min(created_at) < {}) e
     JOIN complaint c ON c.id = e.complaint
 ) x
-GROUP BY GROUPING SETS ((), (shop)) HAVING grouping(shop) = 1 OR shop IS NOT NULL
+GROUP BY GROUPING SETS ((), (shop)) HAVING (grouping(shop) = 1 OR shop IS NOT NULL) AND count(*) > 0
 """)
 
 _STOCK_SNAPSHOT = _sql("""
 INSERT INTO analytics_daily_stock (day, shop, skus_on_sale, skus_sold, stock_value_fen, sold_value_fen)
-SELECT {}::date, @shop, sum(on_sale), count(DISTINCT sold_sku), sum(stock_value), sum(sold_value)
+SELECT {}::date, @shop, COALESCE(sum(on_sale), 0), count(DISTINCT sold_sku), COALESCE(sum(stock_value), 0),
+       COALESCE(sum(sold_value), 0)
 FROM (
     SELECT p.shop, 1 AS on_sale, NULL::int AS sold_sku, s.stock::bigint * s.price_fen AS stock_value,
            0::bigint AS sold_value
