@@ -19,7 +19,7 @@ Searches: 手机 by u1 (5 results), 手机 by v2 (0), xyz by v2 (0).
 Campaigns: coupon:999 (platform, 300 on a 2700 order), flash:5 (platform, 100 on a 900 order).
 Service: a conversation of S1 answered in 120 s; a complaint on S2 resolved 4 h after it was made.
 New users on D: u1 and u2. Responses on D: 10, of which 1 5xx (a minute of D+1 is not counted).
-Retention: cohort D = {u1, u2}; on D+1 u1 comes back → D1 = 1/2."""
+Retention: cohort D = {u1, u2}; on D+1 u1 comes back, on D+7 u2, on D+30 only v2 → D1 = D7 = 1/2, D30 = 0."""
 
 from __future__ import annotations
 
@@ -141,6 +141,8 @@ async def world() -> dict:  # type: ignore[type-arg]
     await event("product_view", at(D, 20, 0), visitor=v3, user=u2.id, session="s4", route="product", product=p2)
     await event("add_to_cart", at(D, 20, 1), visitor=v3, user=u2.id, session="s4", product=p2)
     await event("page_view", at(D + timedelta(days=1), 0, 0), visitor=v1, session="s5", route="home")  # D+1
+    await event("page_view", at(D + timedelta(days=7), 9, 0), visitor=v3, user=u2.id, session="s6", route="home")
+    await event("page_view", at(D + timedelta(days=30), 9, 0), visitor=v2, session="s7", route="home")
 
     # orders
     coupon = [{"reason": "x", "amount_fen": -300, "bearer": "platform", "source": "coupon:999"}]
@@ -203,7 +205,7 @@ async def rows(table: str, order: str) -> list[dict]:  # type: ignore[type-arg]
 
 
 async def roll_all() -> None:
-    for day in (D - timedelta(days=1), D, D + timedelta(days=1)):
+    for day in (D - timedelta(days=1), D, D + timedelta(days=1), D + timedelta(days=7), D + timedelta(days=30)):
         await rollup.rollup_day(day)
 
 
@@ -293,11 +295,11 @@ async def test_searches_service_and_retention(world) -> None:  # type: ignore[no
 
 async def test_rerunning_a_day_gives_identical_rows(world) -> None:  # type: ignore[no-untyped-def]
     await roll_all()
-    tables = {t: await rows(t, "1, 2, 3") for t in rollup.TABLES}
+    tables = {t: await rows(t, "2, 3, 4") for t in rollup.TABLES}
     await rollup.rollup_day(D)
     await rollup.rollup_day(D - timedelta(days=1))  # an earlier day rebuilt after: first days stay where they were
     await rollup.rollup_day(D)
-    assert {t: await rows(t, "1, 2, 3") for t in rollup.TABLES} == tables
+    assert {t: await rows(t, "2, 3, 4") for t in rollup.TABLES} == tables
     assert all(tables[t] for t in rollup.TABLES)  # every table got rows from the fixture
 
 
@@ -322,3 +324,28 @@ async def test_stock_snapshot_is_taken_for_today_and_kept_for_past_days(world) -
     kept = {r["shop"]: r for r in await fetch("SELECT * FROM analytics_daily_stock WHERE day = {}", D)}
     assert kept[0]["stock_value_fen"] == 25_000  # a past day's snapshot is kept
     assert (kept[0]["skus_sold"], kept[0]["sold_value_fen"]) == (2, 3 * 1000 + 2 * 3000)  # its sales recomputed
+
+
+async def test_kpis_through_the_dashboard_metrics(world) -> None:  # type: ignore[no-untyped-def]
+    from app.analytics import metrics
+
+    await roll_all()
+    kpis = {k.key: k.value for k in await metrics.overview(metrics.Filters(start=D, end=D, preset="custom"))}
+    assert (kpis["gmv"], kpis["net_gmv"], kpis["orders"], kpis["paying_buyers"]) == (9100, 8100, 4, 2)
+    assert (kpis["aov"], kpis["order_avg"]) == (4550, 2275)
+    assert (kpis["pv"], kpis["uv"]) == (7, 3)
+    assert kpis["conversion"] == pytest.approx(2 / 3)  # paying visitors / UV
+    assert kpis["bounce"] == 0.5 and kpis["dwell"] == 100_000
+    assert kpis["repurchase"] == 0.5 and kpis["new_users"] == 2
+    assert kpis["refund_amount"] == pytest.approx(1000 / 9100) and kpis["refund_orders"] == 0.25
+    assert kpis["first_response"] == 120 and kpis["resolution"] == 4 * 3600 and kpis["errors"] == 0.1
+    steps = await metrics.funnel(metrics.Filters(start=D, end=D, preset="custom"))
+    assert [(s.key, s.count) for s in steps] == [
+        ("uv", 3), ("product_viewers", 3), ("cart_adders", 2), ("checkout_visitors", 2), ("paying_visitors", 2),
+    ]  # fmt: skip
+
+    cohorts = await metrics.retention(metrics.Filters(start=D, end=D, preset="custom"), today=D + timedelta(days=40))
+    assert [(c.day, c.size, c.d1, c.d7, c.d30) for c in cohorts] == [(D, 2, 0.5, 0.5, 0.0)]
+
+    shop = {k.key: k.value for k in await metrics.overview(metrics.Filters(start=D, end=D, shop=world["s2"]))}
+    assert (shop["gmv"], shop["orders"], shop["paying_buyers"], shop["refund_amount"]) == (6200, 2, 2, 1000 / 6200)
