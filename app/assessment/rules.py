@@ -115,7 +115,7 @@ def _clamp(value: float) -> float:
 
 def _round(value: float) -> int:
     """Half up (Python's round() goes to even: 72.5 would give 72)."""
-    return int(math.floor(value + 0.5 + 1e-9))
+    return math.floor(value + 0.5 + 1e-9)
 
 
 def sales_sub(gmv_fen: int, best_gmv_fen: int, *, new_shop: bool) -> tuple[int, bool]:

@@ -6,6 +6,8 @@ with the same definitions as their own services: DSR as app/reviews/services.sho
 reviews left out), response time as app/messaging/chat.average_first_response (conversations answered in the
 window), refund rate as PRODUCT.md. The pure scoring is app/assessment/rules.py."""
 
+# ruff: noqa: S608  (f-strings here only join fixed SQL fragments; every value is a {} argument)
+
 from __future__ import annotations
 
 import json
@@ -98,9 +100,13 @@ async def set_weights(*, actor: Actor, form: dict[str, str]) -> dict[str, int]:
             clock.now(),
         )
         await record_audit(
-            actor=actor, action="assessment.weights", target_type="assessment", target_id="weights",
-            before=before, after=weights,
-        )  # fmt: skip
+            actor=actor,
+            action="assessment.weights",
+            target_type="assessment",
+            target_id="weights",
+            before=before,
+            after=weights,
+        )
     return weights
 
 
@@ -130,7 +136,7 @@ async def collect_metrics(*, now: datetime) -> dict[int, rules.ShopMetrics]:
     put(
         await fetch(
             'SELECT o.shop, sum(r.amount_fen)::bigint AS fen, count(DISTINCT r."order")::int AS n FROM refund r '
-            'JOIN shop_order o ON o.id = r."order" WHERE r.status <> \'failed\' AND o.paid_at >= {} '
+            "JOIN shop_order o ON o.id = r.\"order\" WHERE r.status <> 'failed' AND o.paid_at >= {} "
             "AND o.paid_at <= {} GROUP BY o.shop",
             since,
             now,
@@ -256,9 +262,12 @@ async def recompute_today(*, actor: Actor) -> int:
     async with engine().transaction():
         n = await compute_scores(replace=True)
         await record_audit(
-            actor=actor, action="assessment.recompute", target_type="assessment", target_id=str(today()),
+            actor=actor,
+            action="assessment.recompute",
+            target_type="assessment",
+            target_id=str(today()),
             after={"shops": n},
-        )  # fmt: skip
+        )
     return n
 
 
@@ -348,7 +357,9 @@ async def shop_assessment(*, shop_id: int) -> dict[str, Any]:
     latest = history[0] if history else None
     weakest = []
     if latest:
-        comps = [rules.Component(c["name"], c["sub"], c["weight"], c.get("neutral", False)) for c in latest["components"]]
+        comps = [
+            rules.Component(c["name"], c["sub"], c["weight"], c.get("neutral", False)) for c in latest["components"]
+        ]
         weakest = [next(c for c in latest["components"] if c["name"] == w.name) for w in rules.weakest(comps)]
     return {
         "shop": shop,
@@ -367,7 +378,9 @@ def trend_points(history: list[dict[str, Any]], *, width: int = 300, height: int
         return ""
     n = len(history)
     step = width / (n - 1) if n > 1 else 0
-    return " ".join(f"{round(i * step, 1)},{round(height - r['score'] * height / 100, 1)}" for i, r in enumerate(history))
+    return " ".join(
+        f"{round(i * step, 1)},{round(height - r['score'] * height / 100, 1)}" for i, r in enumerate(history)
+    )
 
 
 async def measures_of(*, shop_id: int) -> list[dict[str, Any]]:
@@ -377,10 +390,13 @@ async def measures_of(*, shop_id: int) -> list[dict[str, Any]]:
         shop_id,
     )
     now = clock.now()
+    rows = [dict(r) for r in rows]
     for r in rows:
         r["open"] = r["status"] in ("active", "escalated", "proposed")
-        r["overdue"] = r["kind"] == "rectification" and r["status"] in ("active", "escalated") and bool(
-            r["ends_at"] and r["ends_at"] < now
+        r["overdue"] = (
+            r["kind"] == "rectification"
+            and r["status"] in ("active", "escalated")
+            and bool(r["ends_at"] and r["ends_at"] < now)
         )
     return rows
 
@@ -421,8 +437,14 @@ def _parse_bonus(raw: str, kind: str) -> int:
 
 async def _notify_owners(shop_id: int, *, kind: str, title: str, body: str, params: dict[str, Any]) -> None:
     for user_id in await owner_ids(shop_id):
-        await notify(user_id=user_id, kind=f"assessment.{kind}", title=title, body=body, link="/seller/assessment/",
-                     params=params)  # fmt: skip
+        await notify(
+            user_id=user_id,
+            kind=f"assessment.{kind}",
+            title=title,
+            body=body,
+            link="/seller/assessment/",
+            params=params,
+        )
 
 
 async def apply_measure(*, actor: Actor, shop_id: int, form: dict[str, str], proposal_id: int | None = None) -> int:
@@ -463,27 +485,54 @@ async def apply_measure(*, actor: Actor, shop_id: int, form: dict[str, str], pro
             row = await fetchrow(
                 "UPDATE shop_measure SET kind = {}, status = 'active', bonus = {}, reason = {}, ends_at = {}, "
                 "created_by = {}, created_at = {} WHERE id = {} AND shop = {} AND status = 'proposed' RETURNING id",
-                kind, bonus, reason, ends_at, actor.user_id, now, proposal_id, shop_id,
-            )  # fmt: skip
+                kind,
+                bonus,
+                reason,
+                ends_at,
+                actor.user_id,
+                now,
+                proposal_id,
+                shop_id,
+            )
             if row is None:
                 raise DomainError(N_("This proposal has already been handled."))
         else:
             row = await fetchrow(
                 "INSERT INTO shop_measure (shop, kind, status, bonus, reason, ends_at, created_by, created_at) "
                 "VALUES ({}, {}, 'active', {}, {}, {}, {}, {}) RETURNING id",
-                shop_id, kind, bonus, reason, ends_at, actor.user_id, now,
-            )  # fmt: skip
+                shop_id,
+                kind,
+                bonus,
+                reason,
+                ends_at,
+                actor.user_id,
+                now,
+            )
         assert row is not None
         await record_audit(
-            actor=actor, action=f"assessment.{kind}", target_type="shop", target_id=shop_id,
-            after={"measure": row["id"], "kind": kind, "bonus": bonus, "reason": reason,
-                   "ends_at": ends_at.isoformat() if ends_at else None, "proposal": proposal_id},
-        )  # fmt: skip
+            actor=actor,
+            action=f"assessment.{kind}",
+            target_type="shop",
+            target_id=shop_id,
+            after={
+                "measure": row["id"],
+                "kind": kind,
+                "bonus": bonus,
+                "reason": reason,
+                "ends_at": ends_at.isoformat() if ends_at else None,
+                "proposal": proposal_id,
+            },
+        )
         if kind in _NOTICES:  # the suspension's own notice is sent by change_shop_status
             title, body = _NOTICES[kind]
             until = ends_at.astimezone(ZoneInfo(get_settings().display_timezone)).strftime("%Y-%m-%d %H:%M")
-            await _notify_owners(shop_id, kind=kind, title=title, body=body,
-                                 params={"shop": shop["name"], "reason": reason, "until": until})  # fmt: skip
+            await _notify_owners(
+                shop_id,
+                kind=kind,
+                title=title,
+                body=body,
+                params={"shop": shop["name"], "reason": reason, "until": until},
+            )
     if kind in ("boost", "demotion", "suspension"):
         _forget_search()
     return int(row["id"])
@@ -497,7 +546,12 @@ def _forget_search() -> None:
 
 _CLOSE = {
     # action: (from statuses, to status, kinds, msgid to the shop or None)
-    "resolve": (("active", "escalated"), "resolved", ("rectification",), N_("The rectification of %(shop)s is accepted.")),
+    "resolve": (
+        ("active", "escalated"),
+        "resolved",
+        ("rectification",),
+        N_("The rectification of %(shop)s is accepted."),
+    ),
     "revoke": (("active", "escalated"), "revoked", KINDS, N_("A measure on %(shop)s was lifted: %(kind)s.")),
     "dismiss": (("proposed",), "dismissed", KINDS, None),
 }
@@ -534,12 +588,21 @@ async def close_measure(*, actor: Actor, shop_id: int, measure_id: int, action: 
         if action == "revoke" and m["kind"] == "suspension" and m["shop_status"] == "suspended":
             await change_shop_status(actor=actor, shop_id=shop_id, action="reopen", reason=note)
         await record_audit(
-            actor=actor, action=f"assessment.{action}", target_type="shop", target_id=shop_id,
-            before={"measure": measure_id, "status": m["status"]}, after={"status": target, "note": note},
-        )  # fmt: skip
+            actor=actor,
+            action=f"assessment.{action}",
+            target_type="shop",
+            target_id=shop_id,
+            before={"measure": measure_id, "status": m["status"]},
+            after={"status": target, "note": note},
+        )
         if message:
-            await _notify_owners(shop_id, kind=action, title=N_("Assessment update for your shop"), body=message,
-                                 params={"shop": m["name"], "kind": KIND_NAMES[m["kind"]]})  # fmt: skip
+            await _notify_owners(
+                shop_id,
+                kind=action,
+                title=N_("Assessment update for your shop"),
+                body=message,
+                params={"shop": m["name"], "kind": KIND_NAMES[m["kind"]]},
+            )
     if m["kind"] in ("boost", "demotion"):
         _forget_search()
     return target
@@ -563,9 +626,12 @@ async def answer_rectification(*, actor: Actor, shop_id: int, measure_id: int, n
         if not done:
             raise NotFound(N_("Page not found"))
         await record_audit(
-            actor=actor, action="assessment.rectification_answer", target_type="shop", target_id=shop_id,
+            actor=actor,
+            action="assessment.rectification_answer",
+            target_type="shop",
+            target_id=shop_id,
             after={"measure": measure_id, "note": note},
-        )  # fmt: skip
+        )
 
 
 # ---------------------------------------------------------------- sweeps
@@ -593,22 +659,31 @@ async def escalate_overdue() -> int:
         )
         for r in rows:
             await record_audit(
-                actor=SYSTEM, action="assessment.escalate", target_type="shop", target_id=r["shop"],
-                before={"measure": r["id"], "status": "active"}, after={"status": "escalated"},
-            )  # fmt: skip
+                actor=SYSTEM,
+                action="assessment.escalate",
+                target_type="shop",
+                target_id=r["shop"],
+                before={"measure": r["id"], "status": "active"},
+                after={"status": "escalated"},
+            )
             await _notify_owners(
-                r["shop"], kind="escalate", title=N_("Rectification overdue"),
+                r["shop"],
+                kind="escalate",
+                title=N_("Rectification overdue"),
                 body=N_("%(shop)s did not rectify by the deadline: the platform may demote or suspend it."),
                 params={"shop": r["name"]},
-            )  # fmt: skip
+            )
             for staff in await fetch(
                 "SELECT DISTINCT \"user\" FROM platform_role WHERE role IN ('operations', 'admin') ORDER BY \"user\""
             ):
                 await notify(
-                    user_id=staff["user"], kind="assessment.escalate", title=N_("Rectification overdue"),
-                    body=N_("%(shop)s did not rectify by the deadline."), params={"shop": r["name"]},
+                    user_id=staff["user"],
+                    kind="assessment.escalate",
+                    title=N_("Rectification overdue"),
+                    body=N_("%(shop)s did not rectify by the deadline."),
+                    params={"shop": r["name"]},
                     link=f"/admin/assessment/shops/{r['shop']}",
-                )  # fmt: skip
+                )
     return len(rows)
 
 

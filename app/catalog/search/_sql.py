@@ -17,6 +17,12 @@ SPEC_SAMPLE = 500
 
 _RATING = "(p.rating_sum::float8 / NULLIF(p.rating_count, 0))"
 _POPULARITY = "0.05 * log(1 + greatest(p.sales_count, 0))"
+# Seller assessment (app/assessment): active boosts (> 0) and demotions (< 0) per shop, in hundredths of a rank
+# point; a few rows at most (partial index shop_measure_active_bonus), hashed once per query.
+_SHOP_BONUS = (
+    "LEFT JOIN (SELECT m.shop, sum(m.bonus) AS bonus FROM shop_measure m WHERE m.status = 'active' "
+    "AND m.bonus <> 0 AND m.ends_at > now() GROUP BY m.shop) sb ON sb.shop = p.shop"
+)
 _ORDER = {
     "relevance": ("rank DESC", "sales_count DESC", "id DESC"),
     "sales": ("sales_count DESC", "id DESC"),
@@ -64,6 +70,8 @@ def _matching(query: SearchQuery, arg: _Args, *, brand: bool) -> tuple[str, str,
             )
     elif query.sort == "relevance":
         rank = _POPULARITY
+    if query.sort == "relevance":  # assessment (issue 9): a shop's traffic boost / demotion, see _SHOP_BONUS
+        source, rank = f"{source} {_SHOP_BONUS}", f"{rank} + COALESCE(sb.bonus, 0) / 100.0"
     conds = ["p.status = 'active'", "s.status = 'active'"]
     if query.q:
         # a query of punctuation only matches nothing (rather than everything)
