@@ -6,6 +6,7 @@ A buyer only ever reads their own complaints: others' are simply not found."""
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +19,7 @@ from app.core.errors import DomainError, NotFound, ValidationFailed
 from app.core.i18n import N_
 from app.core.principal import Actor
 from app.messaging.services import notify
+from app.moderation.sensitive import screen
 from app.moderation.services import record_audit
 from app.onboarding.documents import private_storage
 
@@ -90,6 +92,14 @@ class ComplaintView:
     handler_name: str
     created_at: datetime
     updated_at: datetime
+    flagged_words: list[str]
+
+
+def _view(row: dict[str, Any]) -> ComplaintView:
+    out = dict(row)
+    if isinstance(out.get("flagged_words"), str):
+        out["flagged_words"] = json.loads(out["flagged_words"])
+    return ComplaintView(**out)
 
 
 _SQL = (
@@ -97,7 +107,7 @@ _SQL = (
     "COALESCE(NULLIF(u.display_name, ''), u.email, u.phone) AS complainant_name, c.shop AS shop_id, "
     "s.name AS shop_name, c.\"order\" AS order_id, COALESCE(o.no, '') AS order_no, c.category, c.text, "
     "c.status, c.resolution, COALESCE(NULLIF(h.display_name, ''), h.email, h.phone, '') AS handler_name, "
-    "c.created_at, c.updated_at FROM complaint c JOIN app_user u ON u.id = c.complainant "
+    "c.created_at, c.updated_at, c.flagged_words FROM complaint c JOIN app_user u ON u.id = c.complainant "
     'JOIN shop s ON s.id = c.shop LEFT JOIN shop_order o ON o.id = c."order" '
     "LEFT JOIN app_user h ON h.id = c.handled_by "
 )
@@ -159,16 +169,21 @@ async def file_complaint(
         key = f"private/complaints/{secrets.token_hex(16)}.jpg"
         await private_storage().put(key, blob, "image/jpeg")
         stored.append((key, width, height))
+    # never refused, never masked: a complaint about fake goods must be able to say 假货; the words found are
+    # shown to the handler (decision 0020)
+    found = await screen(text)
+    flagged = list(dict.fromkeys([*found.blocked, *found.flagged]))
     now = clock.now()
     async with engine().transaction():
         row = await fetchrow(
-            'INSERT INTO complaint (complainant, shop, "order", category, text, status, resolution, created_at, '
-            "updated_at) VALUES ({}, {}, {}, {}, {}, 'open', '', {}, {}) RETURNING id",
+            'INSERT INTO complaint (complainant, shop, "order", category, text, status, resolution, flagged_words, '
+            "created_at, updated_at) VALUES ({}, {}, {}, {}, {}, 'open', '', {}::jsonb, {}, {}) RETURNING id",
             complainant_id,
             about["shop_id"],
             about["order_id"],
             category,
             text.strip(),
+            json.dumps(flagged, ensure_ascii=False),
             now,
             now,
         )
@@ -194,14 +209,14 @@ async def file_complaint(
 # ---------------------------------------------------------------- reading
 async def complainant_complaints(*, complainant_id: int) -> list[ComplaintView]:
     rows = await fetch(_SQL + "WHERE c.complainant = {} ORDER BY c.id DESC", complainant_id)
-    return [ComplaintView(**r) for r in rows]
+    return [_view(r) for r in rows]
 
 
 async def complainant_complaint(*, complainant_id: int, complaint_id: int) -> ComplaintView:
     row = await fetchrow(_SQL + "WHERE c.id = {} AND c.complainant = {}", complaint_id, complainant_id)
     if row is None:
         raise NotFound(COMPLAINT_NOT_FOUND)
-    return ComplaintView(**row)
+    return _view(row)
 
 
 async def admin_queue(*, status: str = "", limit: int = 200) -> list[ComplaintView]:
@@ -209,7 +224,7 @@ async def admin_queue(*, status: str = "", limit: int = 200) -> list[ComplaintVi
         rows = await fetch(_SQL + "WHERE c.status = {} ORDER BY c.id LIMIT {}", status, limit)
     else:  # the open and in-hand ones, oldest first
         rows = await fetch(_SQL + "WHERE c.status IN ('open', 'handling') ORDER BY c.id LIMIT {}", limit)
-    return [ComplaintView(**r) for r in rows]
+    return [_view(r) for r in rows]
 
 
 async def status_counts() -> dict[str, int]:
@@ -221,7 +236,7 @@ async def admin_complaint(*, complaint_id: int) -> ComplaintView:
     row = await fetchrow(_SQL + "WHERE c.id = {}", complaint_id)
     if row is None:
         raise NotFound(COMPLAINT_NOT_FOUND)
-    return ComplaintView(**row)
+    return _view(row)
 
 
 async def photos(*, complaint_id: int) -> list[dict[str, Any]]:

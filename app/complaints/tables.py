@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns import JSONB, ForeignKey, Integer, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.constraints import Check
@@ -22,6 +22,9 @@ class Complaint(Table, tablename="complaint"):
     text = Varchar(length=2000)
     status = Varchar(length=12, default="open", index=True)
     resolution = Varchar(length=1000, default="")
+    # listed sensitive words found in the text: never refused (a buyer must be able to write 假货), shown to the
+    # handler (docs/decisions/0020-sensitive-words-chat-complaints.md)
+    flagged_words = JSONB(default="[]")
     handled_by = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
     updated_at = Timestamptz(default=TimestamptzNow())

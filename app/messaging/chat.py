@@ -16,6 +16,7 @@ from app.core import clock
 from app.core.db import engine, fetch, fetchrow
 from app.core.errors import DomainError, NotFound
 from app.core.i18n import N_
+from app.moderation.sensitive import mask, screen
 from app.onboarding.documents import private_storage
 
 MAX_TEXT = 1000
@@ -33,6 +34,10 @@ TOO_LONG = N_("A message has at most %(max)s characters.")
 NOT_AN_IMAGE = N_("This file is not a photo we can read. Use a JPEG, PNG or WebP image.")
 IMAGE_TOO_LARGE = N_("The photo is larger than %(mb)s MB.")
 OWN_SHOP = N_("You cannot start a conversation with your own shop.")
+BLOCKED_WORDS = N_(
+    "This message cannot be sent: it contains %(words)s, which is not allowed on the platform. "
+    "To report fake goods or fraud, file a complaint to the platform."
+)
 QUICK_EMPTY = N_("Write the reply's text.")
 QUICK_TOO_LONG = N_("A quick reply has at most %(max)s characters.")
 QUICK_TOO_MANY = N_("A shop has at most %(max)s quick replies.")
@@ -241,6 +246,7 @@ async def send_message(
         raise ChatError(TOO_LONG, field="text", max=MAX_TEXT)
     if not text and not image:
         raise ChatError(EMPTY, field="text")
+    text = await _screened(text)
     key, width, height = None, None, None
     if image:
         blob, width, height = await asyncio.to_thread(_check_image, image)
@@ -289,6 +295,17 @@ async def send_message(
     return int(row["id"])
 
 
+async def _screened(text: str, field: str = "text") -> str:
+    """The sensitive-word filter for chat (decision 0020): a "block" word refuses the message, "flag" words are
+    masked (***) and the message is sent."""
+    if not text:
+        return text
+    found = await screen(text)
+    if found.blocked:
+        raise ChatError(BLOCKED_WORDS, field=field, words="、".join(found.blocked))
+    return mask(text, found.flagged) if found.flagged else text
+
+
 # ---------------------------------------------------------------- quick replies
 async def quick_replies(*, shop_id: int) -> list[dict[str, Any]]:
     return await fetch("SELECT id, text FROM chat_quick_reply WHERE shop = {} ORDER BY position, id", shop_id)
@@ -300,6 +317,7 @@ async def add_quick_reply(*, shop_id: int, text: str) -> int:
         raise ChatError(QUICK_EMPTY, field="text")
     if len(text) > MAX_QUICK_REPLY:
         raise ChatError(QUICK_TOO_LONG, field="text", max=MAX_QUICK_REPLY)
+    text = await _screened(text)
     async with engine().transaction():
         await fetch("SELECT id FROM shop WHERE id = {} FOR UPDATE", shop_id)  # serialise the count check
         count = await fetchrow("SELECT count(*) AS n FROM chat_quick_reply WHERE shop = {}", shop_id)
@@ -321,6 +339,7 @@ async def update_quick_reply(*, shop_id: int, reply_id: int, text: str) -> None:
         raise ChatError(QUICK_EMPTY, field="text")
     if len(text) > MAX_QUICK_REPLY:
         raise ChatError(QUICK_TOO_LONG, field="text", max=MAX_QUICK_REPLY)
+    text = await _screened(text)
     rows = await fetch(
         "UPDATE chat_quick_reply SET text = {} WHERE id = {} AND shop = {} RETURNING id", text, reply_id, shop_id
     )

@@ -3,6 +3,7 @@ and read on every save, so it is cached per process for a few seconds (an admin'
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -42,6 +43,15 @@ def match(text: str, words: list[tuple[str, str]]) -> Screening:
     blocked = [w for w, level in words if level == "block" and w and w in folded]
     flagged = [w for w, level in words if level == "flag" and w and w in folded]
     return Screening(blocked=blocked, flagged=flagged)
+
+
+def mask(text: str, words: list[str], *, replacement: str = "***") -> str:
+    """Pure: every occurrence of the words replaced (case-insensitive, longest word first, so a longer listed word
+    is masked whole). Chat masks its "flag" words this way (docs/decisions/0020-sensitive-words-chat-complaints.md)."""
+    listed = sorted({w for w in words if w}, key=len, reverse=True)
+    if not listed:
+        return text
+    return re.sub("|".join(re.escape(w) for w in listed), replacement, text, flags=re.IGNORECASE)
 
 
 async def screen(*texts: str) -> Screening:
