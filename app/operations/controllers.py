@@ -5,15 +5,19 @@ opens (/reset/<token>)."""
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, get_day_names
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from app.config import get_settings
+from app.core import clock
 from app.core.errors import DomainError, NotFound
-from app.core.i18n import N_, gettext
+from app.core.i18n import N_, babel_locale, gettext
 from app.core.principal import PLATFORM_ROLES
-from app.operations import inbox, resets, staff
+from app.operations import calendar, inbox, resets, staff
 from app.operations import settings as registry
 from app.web.auth import current_user, sign_out
 from app.web.flash import flash
@@ -128,6 +132,28 @@ class StaffAdminController(Controller):
         return Redirect(path="/admin/staff/", status_code=303)
 
 
+class CalendarAdminController(Controller):
+    path = "/admin/calendar"
+    guards = [requires_platform_role("operations")]
+
+    @get("/", name="admin:calendar")
+    async def index(self, request: Request, month: FromQuery[str] = "", issuer: FromQuery[str] = "") -> Template:
+        tz = get_settings().display_timezone
+        today = clock.now().astimezone(ZoneInfo(tz)).date()
+        year, mon = calendar.parse_month(month, today)
+        view = await calendar.month_view(year=year, month=mon, issuer=issuer, tz=tz)
+        return Template(
+            template_name="admin/operations/calendar.html",
+            context={
+                "m": view,
+                "today": today,
+                "month_value": f"{year:04d}-{mon:02d}",
+                "day_names": {d: format_date(d, "full", locale=babel_locale()) for d in view.by_day},
+                "weekday_names": [get_day_names("abbreviated", locale=babel_locale())[i] for i in range(7)],
+            },
+        )
+
+
 class InboxAdminController(Controller):
     path = "/admin/inbox"
     guards = [requires_platform_staff]
@@ -189,5 +215,6 @@ ROUTES: list[Any] = [
     SettingsAdminController,
     StaffAdminController,
     InboxAdminController,
+    CalendarAdminController,
     PasswordResetController,
 ]
