@@ -715,3 +715,31 @@ async def daily() -> None:
     await escalate_overdue()
     if await compute_scores():
         await propose_sanctions()
+
+
+# ---------------------------------------------------------------- the home feed's boost
+FEED_BOOSTED = 4
+
+
+async def lead_with_boosted(result: Any) -> Any:
+    """The home feed's first page, led by the best seller of each shop with an active traffic boost (highest
+    bonus first, at most FEED_BOOSTED): one small query over the boosted shops only (the feed itself keeps
+    reading through its sales index). The rest of the page follows, without those products."""
+    from dataclasses import replace
+
+    from app.catalog.search import CARD_JSON, card_from_row
+
+    rows = await fetch(
+        f"SELECT {CARD_JSON} AS card FROM (SELECT m.shop, sum(m.bonus) AS bonus FROM shop_measure m "
+        "WHERE m.status = 'active' AND m.bonus > 0 AND m.ends_at > {} GROUP BY m.shop "
+        "ORDER BY sum(m.bonus) DESC, m.shop LIMIT {}) b JOIN shop s ON s.id = b.shop AND s.status = 'active' "
+        "CROSS JOIN LATERAL (SELECT * FROM product p WHERE p.shop = b.shop AND p.status = 'active' "
+        "ORDER BY p.sales_count DESC, p.id DESC LIMIT 1) p ORDER BY b.bonus DESC, b.shop",
+        clock.now(),
+        FEED_BOOSTED,
+    )
+    if not rows:
+        return result
+    lead = [card_from_row(_json(r["card"])) for r in rows]
+    ids = {c.id for c in lead}
+    return replace(result, products=lead + [p for p in result.products if p.id not in ids])

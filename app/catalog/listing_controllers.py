@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
+from app.assessment import services as assessment_services
 from app.catalog import search as catalog_search
 from app.catalog import services
 from app.catalog.errors import ShopNotFound
@@ -122,7 +123,10 @@ class ListingStorefrontController(Controller):
         async def feed() -> dict[str, Any]:
             query = parse_query({**_params(request), "sort": "sales"})
             query.per_page = FEED_PAGE
-            return {"result": await catalog_search.search(query, facets=False, max_age=LISTING_CACHE_SECONDS)}
+            result = await catalog_search.search(query, facets=False, max_age=LISTING_CACHE_SECONDS)
+            if query.page == 1:  # assessment (issue 9): boosted shops' best sellers lead the feed
+                result = await assessment_services.lead_with_boosted(result)
+            return {"result": result}
 
         feed_html = await cached_fragment(
             request, "storefront/catalog/_feed.html", key=(request.url.query,), ttl=LISTING_CACHE_SECONDS,

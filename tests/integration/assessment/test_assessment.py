@@ -217,8 +217,8 @@ async def test_suspension_uses_the_shop_suspension_and_lifting_it_reopens(client
 
 async def test_boost_and_demotion_move_a_shop_in_search_relevance(client: httpx.AsyncClient) -> None:
     low, high = await make_shop(), await make_shop()
-    p_low = await make_product(shop=low, title="手机支架", sales=1)
-    p_high = await make_product(shop=high, title="手机支架", sales=500)
+    p_low = await make_product(shop=low, title="手机支架 入门款", sales=1)
+    p_high = await make_product(shop=high, title="手机支架 旗舰款", sales=500)
     from app.catalog import search as catalog_search
     from app.catalog.search import parse_query
 
@@ -234,6 +234,9 @@ async def test_boost_and_demotion_move_a_shop_in_search_relevance(client: httpx.
         actor=ADMIN, shop_id=low.id, form={"kind": "boost", "days": "3", "reason": "奖励", "bonus": "50"}
     )
     assert await order() == [p_low, p_high]
+    # the home feed (sorted by sales through its index) is led by the boosted shop's best seller
+    home = (await client.get("/")).text
+    assert home.index("手机支架 入门款") < home.index("手机支架 旗舰款")
     await services.apply_measure(
         actor=ADMIN, shop_id=low.id, form={"kind": "demotion", "days": "3", "reason": "降权", "bonus": "80"}
     )
