@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 
 WIDTH = 600
 HEIGHT = 220
-LEFT, RIGHT, TOP, BOTTOM = 64, 12, 12, 28
+LEFT, RIGHT, TOP, BOTTOM = 84, 12, 12, 28
 
 
 def nice_max(value: float) -> float:

@@ -40,7 +40,9 @@ def _short_day(day: date) -> str:
 
 
 def _money_axis(fen: float) -> str:
-    return format_fen(round(fen))
+    """Axis ticks are round numbers: whole yuan without the cents (¥1,000), cents only below ¥1."""
+    fen = round(fen)
+    return format_fen(fen) if fen % 100 else format_fen(fen).rsplit(".", 1)[0]
 
 
 def _count(value: float) -> str:
@@ -241,7 +243,11 @@ async def _page(
     try:
         f = metrics.parse_filters(params, today=metrics.today(), shop=shop)
     except metrics.FilterError as exc:
-        fallback = metrics.parse_filters({}, today=metrics.today(), shop=shop)
+        try:  # keep the shop, category and campaign typed when only the dates are wrong
+            rest = {k: v for k, v in params.items() if k not in ("range", "start", "end")}
+            fallback = metrics.parse_filters(rest, today=metrics.today(), shop=shop)
+        except metrics.FilterError:
+            fallback = metrics.parse_filters({}, today=metrics.today(), shop=shop)
         return render(
             request,
             page,

@@ -79,7 +79,7 @@ async def test_presets_and_bad_dates(client, world) -> None:  # type: ignore[no-
     assert "2026-11-06 to 2026-11-12" in week.text and kpi(week.text, "gmv") == "¥1,200.00"
     bad = await client.get("/admin/analytics/?range=custom&start=2026-11-12&end=2026-11-01", headers=EN)
     assert bad.status_code == 422 and "The end date must be on or after the start date." in bad.text
-    assert 'value="2026-11-01"' in bad.text  # what was typed stays
+    assert 'value="2026-11-01"' in bad.text and '<option value="custom" selected>' in bad.text  # what was typed stays
     long = await client.get("/admin/analytics/?range=custom&start=2024-01-01&end=2026-11-01", headers=EN)
     assert long.status_code == 422 and "at most 366 days" in long.text
     garbage = await client.get("/admin/analytics/?range=custom&start=soon&end=2026-11-01", headers=EN)
