@@ -107,6 +107,8 @@ def test_return_and_refund(phone, desktop, make_account, server_env, locale: str
     buyer.get_by_role("button", name=t("I have shipped it", locale)).click()
     expect(status_badge(buyer)).to_have_text(t("Return shipped", locale))
     expect(summary(buyer)).to_contain_text(tracking)
+    # the timeline names the carrier (the first of the list: SF Express), not its code
+    expect(buyer.locator(".as-timeline")).to_contain_text(f"{t('SF Express', locale)} {tracking}")
 
     # the seller confirms receipt, which refunds the buyer
     seller.reload()
