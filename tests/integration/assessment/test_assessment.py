@@ -309,3 +309,16 @@ async def test_who_may_see_what(client: httpx.AsyncClient) -> None:
     assert admin.status_code == 200 and mine.name in admin.text and other.name in admin.text
     fragment = await client.get("/admin/assessment/", params={"q": mine.name}, headers={"HX-Request": "true"})
     assert mine.name in fragment.text and other.name not in fragment.text and "<html" not in fragment.text
+
+
+async def test_the_demo_scores_a_week_and_recommends_the_best_shop_once() -> None:
+    from app.assessment.demo import DAYS, load_assessment_demo
+
+    small, big = await make_shop(), await make_shop()
+    await _paid_orders(small, price_fen=1000, count=1)
+    await _paid_orders(big, price_fen=100_000, count=2)
+    await load_assessment_demo()
+    await load_assessment_demo()
+    assert (await fetchrow("SELECT count(*) AS n FROM shop_score"))["n"] == 2 * DAYS
+    kinds = [(r["shop"], r["kind"]) for r in await fetch("SELECT shop, kind FROM shop_measure ORDER BY id")]
+    assert kinds == [(big.id, "badge"), (big.id, "boost")]
