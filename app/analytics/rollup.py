@@ -237,7 +237,7 @@ FROM (
                 WHEN a.source LIKE 'coupon:%' THEN COALESCE(ct.shop, 0) ELSE 0 END AS shop,
            a.order_id, max(a.buyer) AS buyer, max(a.total_fen) AS total_fen,
            -sum(a.amount_fen) AS discount,
-           -sum(a.amount_fen) FILTER (WHERE a.bearer = 'platform') AS platform
+           COALESCE(-sum(a.amount_fen) FILTER (WHERE a.bearer = 'platform'), 0) AS platform
     FROM (
         SELECT i.order_id, i.buyer, i.total_fen, left(COALESCE(adj->>'source', ''), 40) AS source,
                COALESCE((adj->>'amount_fen')::bigint, 0) AS amount_fen, adj->>'bearer' AS bearer

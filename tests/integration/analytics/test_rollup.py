@@ -349,3 +349,17 @@ async def test_kpis_through_the_dashboard_metrics(world) -> None:  # type: ignor
 
     shop = {k.key: k.value for k in await metrics.overview(metrics.Filters(start=D, end=D, shop=world["s2"]))}
     assert (shop["gmv"], shop["orders"], shop["paying_buyers"], shop["refund_amount"]) == (6200, 2, 2, 1000 / 6200)
+
+
+async def test_a_discount_borne_by_the_shop_alone_costs_the_platform_nothing() -> None:
+    buyer = await make_user()
+    shop = await make_shop()
+    product = await make_product(shop=shop, skus=[{"price_fen": 2000, "stock": 5}])
+    promo = [{"reason": "x", "amount_fen": -200, "bearer": "shop", "source": "promo:77"}]
+    day = D - timedelta(days=5)
+    await paid_group(buyer.id, at(day, 12, 0), [(shop.id, [(await sku_of(product), product, 2000, 1, promo)], 0)])
+    await rollup.rollup_day(day)
+    got = await fetch("SELECT * FROM analytics_daily_campaign WHERE day = {}", day)
+    assert [(r["source"], r["orders"], r["gmv_fen"], r["discount_fen"], r["platform_fen"]) for r in got] == [
+        ("promo:77", 1, 1800, 200, 0)
+    ]
