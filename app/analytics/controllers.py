@@ -211,6 +211,13 @@ async def _table(name: str, f: metrics.Filters, *, admin: bool) -> tuple[list[st
         return [t("First seen"), t("Users"), "D1", "D7", "D30"], [
             [c.day.isoformat(), c.size, c.d1, c.d7, c.d30] for c in cohorts
         ]
+    if not admin and name == "dsr":
+        own, category = await review_services.shop_dsr(shop_id=f.shop)
+        headers = ["", t("Item as described"), t("Service"), t("Delivery"), t("Ratings")]
+        return headers, [
+            [label, d.description, d.service, d.logistics, d.count]
+            for label, d in ((t("Your shop"), own), (t("Shops in your main category"), category))
+        ]
     raise NotFound(TABLE_NOT_FOUND)
 
 

@@ -116,6 +116,8 @@ async def test_a_seller_sees_its_own_shop_whatever_the_query_says(client, world)
     rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
     assert [r[0] for r in rows[1:]] == ["好手机"]
     assert (await client.get(f"/seller/analytics/export/sellers.csv?{PERIOD}")).status_code == 404  # admin only
+    dsr = await client.get("/seller/analytics/export/dsr.csv", headers=EN)
+    assert dsr.content.decode("utf-8-sig").splitlines()[1] == "Your shop,0.0000,0.0000,0.0000,0"
     assert (await client.get("/admin/analytics/")).status_code == 403
 
 
