@@ -7,12 +7,15 @@
 
 from __future__ import annotations
 
+from app.settlement import posting
+
 
 async def on_orders_paid(order_ids: list[int]) -> None:
     """In the payment's transaction: freeze commissions and post the sales of these just-paid orders."""
-    return None
+    for order_id in sorted(order_ids):
+        await posting.post_sale(order_id)
 
 
 async def on_refund_requested(refund_id: int) -> None:
     """In the refund's transaction: post the refund (and the commission and subsidy it takes back) to the ledger."""
-    return None
+    await posting.post_refund(refund_id)
