@@ -257,7 +257,10 @@ class UserAdminController(Controller):
     @post("/{user_id:int}/reset", name="admin:user-reset")
     async def reset_password(self, request: Request, user_id: FromPath[int]) -> Template:
         """Issue a one-time password-reset link and show it once, on this response only (never flashed)."""
-        token = await resets.issue_reset(actor=actor_of(request), user_id=user_id)
+        user = current_user(request)
+        token = await resets.issue_reset(
+            actor=actor_of(request), user_id=user_id, actor_is_admin=bool(user and user.has_platform_role("admin"))
+        )
         base = get_settings().public_base_url  # not the request's Host header
         return await self._detail(user_id, reset_link=f"{base}/reset/{token}")
 

@@ -13,7 +13,7 @@ from app.accounts.forms import password_problem
 from app.accounts.services import hash_password
 from app.core import clock
 from app.core.db import engine, fetch, fetchrow
-from app.core.errors import DomainError, NotFound, ValidationFailed
+from app.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from app.core.i18n import N_
 from app.core.principal import Actor
 from app.messaging.services import notify
@@ -30,14 +30,17 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def issue_reset(*, actor: Actor, user_id: int) -> str:
-    """A new one-time token for the account (older unused ones stop working). Returns the token (never stored)."""
+async def issue_reset(*, actor: Actor, user_id: int, actor_is_admin: bool) -> str:
+    """A new one-time token for the account (older unused ones stop working). Returns the token (never stored).
+    Only an administrator may reset the password of platform staff (else operations could take over an admin)."""
     token = secrets.token_urlsafe(32)
     now = clock.now()
     async with engine().transaction():
         user = await fetchrow("SELECT id FROM app_user WHERE id = {} FOR UPDATE", user_id)
         if user is None:
             raise NotFound(N_("Account not found."))
+        if not actor_is_admin and await fetchrow('SELECT 1 AS x FROM platform_role WHERE "user" = {} LIMIT 1', user_id):
+            raise Forbidden(N_("Only an administrator may reset the password of platform staff."))
         await fetch('DELETE FROM password_reset WHERE "user" = {} AND used_at IS NULL', user_id)
         await fetch(
             'INSERT INTO password_reset ("user", token_hash, created_at, expires_at, issued_by) '

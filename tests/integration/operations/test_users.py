@@ -136,3 +136,11 @@ async def test_a_new_link_voids_the_older_one(client) -> None:  # type: ignore[n
     assert first and second
     assert (await client.get(first.group(1))).status_code == 404
     assert (await client.get(second.group(1))).status_code == 200
+
+
+async def test_operations_staff_cannot_reset_an_administrators_password(client) -> None:  # type: ignore[no-untyped-def]
+    admin = await make_user(roles=("admin",))
+    await login(client, await make_user(roles=("operations",)))
+    refused = await post_form(client, f"/admin/users/{admin.id}/reset", headers=EN)
+    assert refused.status_code == 403 and "Only an administrator" in refused.text
+    assert await fetch("SELECT id FROM password_reset") == []
