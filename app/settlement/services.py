@@ -5,29 +5,34 @@ settled that day (with each order's sale, subsidy, commission and refunds before
 already-settled orders posted that day (clawbacks, with the commission and subsidy they give back) and the payout
 fees charged that day. Net = the sum of its lines = what became withdrawable that day."""
 
+# ruff: noqa: S608 -- the f-strings in this module only join fixed fragments; values travel as parameters
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from app.core import clock
 from app.core.db import engine, fetch, fetchrow
-from app.core.errors import DomainError, NotFound
+from app.core.errors import NotFound
 from app.core.i18n import N_
 from app.core.money import format_fen
 from app.core.principal import Actor
 from app.operations.settings import setting
+from app.settlement.errors import PayoutError
 from app.settlement.ledger import Leg, beijing_day, commission_of, lock_shop, post, shop_balances
 from app.settlement.posting import post_missing_sales
 
+
+def _ints(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Sums come back from PostgreSQL as numeric (Decimal): money is integer fen here."""
+    return [{k: int(v) if isinstance(v, Decimal) else v for k, v in dict(r).items()} for r in rows]
+
+
 STATEMENT_NOT_FOUND = N_("Statement not found.")
 PAYOUT_NOT_FOUND = N_("Payout not found.")
-
-
-class PayoutError(DomainError):
-    code = "payout_error"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -145,7 +150,6 @@ _SUMS = (
     "coalesce(sum(e.amount_fen) FILTER (WHERE t.kind IN ('refund', 'clawback')), 0) AS refund, "
     "coalesce(sum(e.amount_fen) FILTER (WHERE t.kind = 'fee'), 0) AS fee"
 )
-# ruff: noqa: S608 -- the f-strings below only join fixed fragments; values travel as parameters
 
 
 async def statement_lines(statement_id: int, shop_id: int) -> list[StatementLine]:
@@ -194,7 +198,7 @@ async def list_statements(*, shop_id: int, limit: int = 60) -> list[dict[str, An
         shop_id,
         limit,
     )
-    return rows
+    return _ints(rows)
 
 
 async def get_statement(*, statement_id: int, shop_id: int | None) -> StatementView:
@@ -514,13 +518,15 @@ async def mark_payout_paid(*, payout_id: int, bank_ref: str, actor: Actor) -> No
 
 
 async def all_balances() -> list[dict[str, Any]]:
-    return await fetch(
-        "SELECT s.id, s.name, "
-        "coalesce(sum(e.amount_fen) FILTER (WHERE e.account = 'shop_pending'), 0) AS pending, "
-        "coalesce(sum(e.amount_fen) FILTER (WHERE e.account = 'shop_available'), 0) AS available, "
-        "coalesce(sum(e.amount_fen) FILTER (WHERE e.account = 'shop_payout'), 0) AS payout, "
-        "coalesce(sum(e.amount_fen) FILTER (WHERE e.account = 'shop_deposit'), 0) AS deposit "
-        "FROM shop s JOIN ledger_entry e ON e.shop = s.id GROUP BY s.id, s.name ORDER BY s.id"
+    return _ints(
+        await fetch(
+            "SELECT s.id, s.name, "
+            "coalesce(sum(e.amount_fen) FILTER (WHERE e.account = 'shop_pending'), 0) AS pending, "
+            "coalesce(sum(e.amount_fen) FILTER (WHERE e.account = 'shop_available'), 0) AS available, "
+            "coalesce(sum(e.amount_fen) FILTER (WHERE e.account = 'shop_payout'), 0) AS payout, "
+            "coalesce(sum(e.amount_fen) FILTER (WHERE e.account = 'shop_deposit'), 0) AS deposit "
+            "FROM shop s JOIN ledger_entry e ON e.shop = s.id GROUP BY s.id, s.name ORDER BY s.id"
+        )
     )
 
 
@@ -579,8 +585,7 @@ async def reconcile(*, day_from: date, day_to: date) -> Reconciliation:
         end,
     )
     shops = []
-    for r in rows:
-        row = {k: (int(v) if isinstance(v, int) else v) for k, v in r.items()}
+    for row in _ints(rows):
         row["sale_diff"] = row["sales"] - row["paid"]
         row["refund_diff"] = row["refund_postings"] - row["refunds"]
         row["net"] = row["paid"] - row["refunds"]
