@@ -388,8 +388,7 @@ class ExperimentAdminController(Controller):
             "SELECT id, name, status, variants, started_at, stopped_at, created_at FROM analytics_experiment "
             "ORDER BY id DESC LIMIT 100"
         )
-        for r in rows:
-            r["variants"] = parse_variants(_json(r["variants"]))
+        rows = [{**dict(r), "variants": parse_variants(_json(r["variants"]))} for r in rows]
         return Template(
             template_name="admin/experiments/index.html",
             context={

@@ -51,6 +51,8 @@ async def test_create_start_stop_are_audited_and_bad_input_keeps_the_form(client
     assert (await post_form(client, f"{target}/start")).status_code == 303
     page = await client.get(target)
     assert page.status_code == 200 and "首页改版" in page.text
+    listing = await client.get("/admin/experiments/")
+    assert listing.status_code == 200 and f'href="/admin/experiments/{experiment_id}"' in listing.text
     row = (await fetch("SELECT status, started_at FROM analytics_experiment WHERE id = {}", experiment_id))[0]
     assert row["status"] == "running" and row["started_at"] is not None
     other = await experiments.create_experiment(
