@@ -235,3 +235,35 @@ async def test_the_form_applies_for_several_items_and_keeps_what_was_typed(clien
     await login(client, b.s.user)
     seller_list = await client.get("/seller/aftersales/", headers=EN)
     assert "and 1 more items" in seller_list.text
+
+
+async def test_the_timeouts_are_read_from_the_system_settings(monkeypatch):
+    """An operator's changed period applies to the next step (settings: app/operations/settings.py)."""
+    from app.operations import settings
+    from tests.integration.aftersales._setup import bought
+
+    changed = {"aftersales.seller_reply_days": 5, "aftersales.buyer_ship_days": 2, "orders.auto_confirm_days": 4}
+    real = settings.setting
+
+    async def setting(key: str) -> int:
+        return changed[key] if key in changed else await real(key)
+
+    monkeypatch.setattr(settings, "setting", setting)
+    b = await bought()
+    a = await services.apply(actor=b.buyer_actor, buyer_id=b.buyer.id, order_item_id=b.item_id,
+                             kind="exchange", reason="wrong_item", amount_fen=0)  # fmt: skip
+
+    async def days_left() -> float:
+        row = await fetchrow("SELECT deadline_at - updated_at AS d FROM after_sale WHERE id = {}", a)
+        return row["d"].total_seconds() / 86400
+
+    assert await days_left() == 5
+    await services.approve(actor=b.seller_actor, shop_id=b.s.shop.id, after_sale_id=a, return_address=ADDRESS)
+    assert await days_left() == 2
+    await services.ship_return(actor=b.buyer_actor, buyer_id=b.buyer.id, after_sale_id=a, carrier="sf",
+                               tracking_no="SF1234567")  # fmt: skip
+    assert await days_left() == REGISTRY["aftersales.seller_confirm_days"].default
+    await services.confirm_received(actor=b.seller_actor, shop_id=b.s.shop.id, after_sale_id=a)
+    await services.ship_replacement(actor=b.seller_actor, shop_id=b.s.shop.id, after_sale_id=a, carrier="sf",
+                                    tracking_no="SF7654321")  # fmt: skip
+    assert await days_left() == 4
