@@ -267,3 +267,28 @@ async def test_the_timeouts_are_read_from_the_system_settings(monkeypatch):
     await services.ship_replacement(actor=b.seller_actor, shop_id=b.s.shop.id, after_sale_id=a, carrier="sf",
                                     tracking_no="SF7654321")  # fmt: skip
     assert await days_left() == 4
+
+
+async def test_the_migration_turns_an_existing_request_into_one_item_row():
+    """Requests made before after_sale_item existed: one item row each, open while the request is."""
+    import importlib
+
+    from tests.integration.aftersales._setup import bought
+
+    migration = importlib.import_module("migrations.aftersales.aftersales_2026_11_23t19_07_30_000000")
+    b = await bought(qty=3)
+    old = await fetchrow(
+        'INSERT INTO after_sale ("order", order_item, buyer, shop, kind, reason, amount_fen, refunded_fen, '
+        "restocked_qty, status) VALUES ({}, {}, {}, {}, 'return_refund', 'other', 5970, 5970, 3, 'refunded') "
+        "RETURNING id",
+        b.order_id,
+        b.item_id,
+        b.buyer.id,
+        b.s.shop.id,
+    )
+    await fetch(migration.FORWARDS[0])
+    await fetch(migration.FORWARDS[0])  # only once per request
+    items = await services.request_items(after_sale_id=old["id"])
+    got = [(x["order_item"], x["quantity"], x["amount_fen"], x["refunded_fen"], x["restocked_qty"]) for x in items]
+    assert got == [(b.item_id, 3, 5970, 5970, 3)]
+    assert await services.refundable_of(await services.apply_context(buyer_id=b.buyer.id, order_item_id=b.item_id)) == 0
