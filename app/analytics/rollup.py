@@ -207,10 +207,13 @@ SELECT {}::date, @shop, buyer, count(*), sum(total_fen)
 FROM _ord GROUP BY GROUPING SETS ((buyer), (shop, buyer))
 """)
 
+# who was active that day, with the earliest day each was ever seen (analytics_first_seen; a row is only rewritten
+# when this day is earlier than the one it has, so re-runs write nothing there)
 _FIRST_SEEN = """
 INSERT INTO analytics_first_seen (who, first_day)
 SELECT DISTINCT who, {}::date FROM _ev WHERE who IS NOT NULL
-ON CONFLICT (who) DO UPDATE SET first_day = LEAST(analytics_first_seen.first_day, EXCLUDED.first_day)
+ON CONFLICT (who) DO UPDATE SET first_day = EXCLUDED.first_day
+WHERE EXCLUDED.first_day < analytics_first_seen.first_day
 """
 
 _ACTIVE = """
@@ -310,6 +313,7 @@ async def rollup_day(day: date) -> None:
         await fetch(_ITEMS)
         await fetch(_REFUNDS, start, end)
         await fetch(_DWELL)
+        await fetch("ANALYZE _ev, _ord, _item")
         for table in TABLES:
             await fetch(f"DELETE FROM {table} WHERE day = {{}}", day)  # noqa: S608 (fixed table names)
         await fetch(_SITE, day, start, end, start, end, start, end)
