@@ -4,6 +4,7 @@ CSV export of every table with the same filters, and the small summary blocks th
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import Callable, Iterable
@@ -269,7 +270,7 @@ async def _page(
             campaign_options=await metrics.campaign_options(fallback),
             **extra,
         )
-    d = await load(f)
+    d, campaign_options = await asyncio.gather(load(f), metrics.campaign_options(f))
     return render(
         request,
         page,
@@ -280,7 +281,7 @@ async def _page(
         d=d,
         charts=charts(d),
         presets=metrics.PRESET_LABELS,
-        campaign_options=await metrics.campaign_options(f),
+        campaign_options=campaign_options,
         **extra,
     )
 
@@ -291,6 +292,7 @@ class AnalyticsAdminController(Controller):
 
     @get("/", name="admin:analytics")
     async def dashboard(self, request: Request) -> Template:
+        shops, categories = await asyncio.gather(metrics.shop_options(), metrics.category_options())
         return await _page(
             request,
             page="admin/analytics/index.html",
@@ -298,8 +300,8 @@ class AnalyticsAdminController(Controller):
             load=metrics.admin_dashboard,
             shop=None,
             extra={
-                "shops": await metrics.shop_options(),
-                "categories": await metrics.category_options(),
+                "shops": shops,
+                "categories": categories,
                 "export_base": "/admin/analytics/export/",
                 "admin": True,
             },
@@ -325,7 +327,9 @@ class AnalyticsSellerController(Controller):
     @get("/", name="seller:analytics")
     async def dashboard(self, request: Request) -> Template:
         shop_id = int(request.state.shop.shop_id)
-        own, category = await review_services.shop_dsr(shop_id=shop_id)
+        (own, category), categories = await asyncio.gather(
+            review_services.shop_dsr(shop_id=shop_id), metrics.category_options()
+        )
         return await _page(
             request,
             page="seller/analytics/index.html",
@@ -333,7 +337,7 @@ class AnalyticsSellerController(Controller):
             load=metrics.seller_dashboard,
             shop=shop_id,
             extra={
-                "categories": await metrics.category_options(),
+                "categories": categories,
                 "export_base": "/seller/analytics/export/",
                 "admin": False,
                 "dsr": own,

@@ -82,6 +82,10 @@ async def test_presets_and_bad_dates(client, world) -> None:  # type: ignore[no-
     assert 'value="2026-11-01"' in bad.text and '<option value="custom" selected>' in bad.text  # what was typed stays
     long = await client.get("/admin/analytics/?range=custom&start=2024-01-01&end=2026-11-01", headers=EN)
     assert long.status_code == 422 and "at most 366 days" in long.text
+    fragment = await client.get(
+        "/admin/analytics/?range=custom&start=2026-11-12&end=2026-11-01", headers={**EN, "HX-Request": "true"}
+    )
+    assert fragment.status_code == 422 and 'role="alert"' in fragment.text and "<html" not in fragment.text
     garbage = await client.get("/admin/analytics/?range=custom&start=soon&end=2026-11-01", headers=EN)
     assert garbage.status_code == 422 and "YYYY-MM-DD" in garbage.text
 

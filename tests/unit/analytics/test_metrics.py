@@ -131,3 +131,18 @@ def test_csv_cells_cannot_become_formulas() -> None:
     ]  # fmt: skip
     body = csv_bytes(["名称"], [["=cmd|' /C calc'!A0"]])
     assert body.startswith("\ufeff名称\r\n".encode()) and b"'=cmd" in body
+
+
+def test_the_dashboards_read_rollups_only() -> None:
+    """No dashboard query scans raw orders or events (issue 9): only analytics_daily_* and small name lookups."""
+    import re
+    from pathlib import Path
+
+    import app.analytics.controllers as controllers
+    import app.analytics.metrics as metrics
+
+    source = Path(metrics.__file__).read_text() + Path(controllers.__file__).read_text()
+    tables = set(re.findall(r"\b(?:FROM|JOIN)\s+([a-z_]+)", source))
+    lookups = {"shop", "category", "product", "promotion", "coupon_template", "flash_session"}
+    assert tables - lookups <= {t for t in tables if t.startswith("analytics_daily_")}
+    assert {"analytics_daily_site", "analytics_daily_buyer", "analytics_daily_active"} <= tables
