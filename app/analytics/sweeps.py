@@ -34,9 +34,10 @@ async def sweep_rollups(*, force: bool = False) -> int:
         "SELECT d::date AS day FROM generate_series({}::date, {}::date, interval '1 day') d "
         "WHERE NOT EXISTS (SELECT 1 FROM analytics_rollup_day r WHERE r.day = d::date AND r.final) "
         "AND (EXISTS (SELECT 1 FROM analytics_event e WHERE e.kind = 'page_view' "
-        "             AND e.at >= d::date AT TIME ZONE {} AND e.at < (d::date + 1) AT TIME ZONE {}) "
-        "     OR EXISTS (SELECT 1 FROM shop_order o WHERE o.paid_at >= d::date AT TIME ZONE {} "
-        "             AND o.paid_at < (d::date + 1) AT TIME ZONE {})) "
+        "             AND e.at >= d::date::timestamp AT TIME ZONE {} "
+        "             AND e.at < (d::date + 1)::timestamp AT TIME ZONE {}) "
+        "     OR EXISTS (SELECT 1 FROM shop_order o WHERE o.paid_at >= d::date::timestamp AT TIME ZONE {} "
+        "             AND o.paid_at < (d::date + 1)::timestamp AT TIME ZONE {})) "
         "ORDER BY d DESC LIMIT {}",
         oldest,
         now - timedelta(days=2),

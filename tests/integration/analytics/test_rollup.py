@@ -363,3 +363,18 @@ async def test_a_discount_borne_by_the_shop_alone_costs_the_platform_nothing() -
     assert [(r["source"], r["orders"], r["gmv_fen"], r["discount_fen"], r["platform_fen"]) for r in got] == [
         ("promo:77", 1, 1800, 200, 0)
     ]
+
+
+async def test_the_sweep_builds_today_yesterday_and_unfinished_older_days() -> None:
+    from app.analytics import sweeps
+
+    today = rollup.today()
+    old = today - timedelta(days=6)
+    await event("page_view", at(old, 12, 0), visitor=str(uuid.uuid4()), session="x", route="home")
+    assert await sweeps.sweep_rollups(force=True) == 3
+    done = {r["day"]: r["final"] for r in await fetch("SELECT day, final FROM analytics_rollup_day")}
+    assert done == {old: True, today - timedelta(days=1): False, today: False}
+    site = await fetch("SELECT pv FROM analytics_daily_site WHERE day = {} AND shop = 0", old)
+    assert [r["pv"] for r in site] == [1]
+    assert await sweeps.sweep_rollups() == 0  # throttled: at most every few minutes per process
+    assert await sweeps.sweep_rollups(force=True) == 2  # the finished day is not built again
