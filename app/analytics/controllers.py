@@ -176,7 +176,7 @@ async def _table(name: str, f: metrics.Filters, *, admin: bool) -> tuple[list[st
             t("Cost-benefit"),
         ], [
             [
-                r["name"],
+                t(r["label"]) + (f" ({r['rank']})" if r["rank"] else "") if r["label"] else r["name"],
                 t("Platform") if r["issuer"] == "platform" else t("Shop"),
                 r["participants"],
                 r["orders"],
@@ -214,7 +214,7 @@ async def _table(name: str, f: metrics.Filters, *, admin: bool) -> tuple[list[st
         ]
     if not admin and name == "dsr":
         own, category = await review_services.shop_dsr(shop_id=f.shop)
-        headers = ["", t("Item as described"), t("Service"), t("Delivery"), t("Ratings")]
+        headers = ["", t("Item as described"), t("Seller service"), t("Delivery speed"), t("Ratings")]
         return headers, [
             [label, d.description, d.service, d.logistics, d.count]
             for label, d in ((t("Your shop"), own), (t("Shops in your main category"), category))

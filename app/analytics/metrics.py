@@ -386,7 +386,7 @@ FUNNEL_STEPS = (
     ("product_viewers", N_("Viewed a product")),
     ("cart_adders", N_("Added to cart")),
     ("checkout_visitors", N_("Reached checkout")),
-    ("paying_visitors", N_("Paid")),
+    ("paying_visitors", N_("Paid an order")),
 )
 
 
@@ -574,6 +574,8 @@ async def campaigns(f: Filters) -> list[dict[str, Any]]:
         {
             **r,
             "name": names.get(r["source"], r["source"]),
+            "label": source_label(r["source"]),  # a msgid to translate instead of the name
+            "rank": r["source"].partition(":")[2],
             "issuer": "shop" if r["shop"] else "platform",
             "cost_benefit": ratio(r["discount_fen"], r["gmv_fen"]),
         }
@@ -583,13 +585,22 @@ async def campaigns(f: Filters) -> list[dict[str, Any]]:
 
 _NAME_SQL = {
     "promo": "SELECT id, name FROM promotion WHERE id = ANY({})",
+    "gift": "SELECT id, name FROM promotion WHERE id = ANY({})",
     "coupon": "SELECT id, name FROM coupon_template WHERE id = ANY({})",
-    "flash": "SELECT id, title AS name FROM flash_session WHERE id = ANY({})",
+    "flash": "SELECT fi.id, fs.title || ' · ' || p.title AS name FROM flash_item fi "
+    "JOIN flash_session fs ON fs.id = fi.session JOIN product p ON p.id = fi.product WHERE fi.id = ANY({})",
 }
+SOURCE_LABELS = {"points": N_("Points deduction"), "member": N_("Member price")}
+
+
+def source_label(source: str) -> str | None:
+    """The msgid naming a source that has no row of its own ('points', 'member:<rank>'), else None."""
+    return SOURCE_LABELS.get(source.partition(":")[0])
 
 
 async def campaign_names(sources: list[str]) -> dict[str, str]:
-    """'promo:3' → the promotion's name, 'coupon:…' → the coupon's, 'flash:…' → the session's; one query per kind."""
+    """'promo:3' / 'gift:3' → the promotion's name, 'coupon:…' → the coupon's, 'flash:<item>' → session · product;
+    one query per kind. Sources without a row ('points', 'member:<rank>') are named by source_label()."""
     ids: dict[str, set[int]] = {}
     for source in sources:
         kind, _, ident = source.partition(":")
@@ -613,7 +624,15 @@ async def campaign_options(f: Filters) -> list[dict[str, str]]:
         f.shop,
     )
     names = await campaign_names([r["source"] for r in rows])
-    return [{"value": r["source"], "name": names.get(r["source"], r["source"])} for r in rows]
+    return [
+        {
+            "value": r["source"],
+            "name": names.get(r["source"], r["source"]),
+            "label": source_label(r["source"]),
+            "rank": r["source"].partition(":")[2],
+        }
+        for r in rows
+    ]
 
 
 async def shop_options() -> list[dict[str, Any]]:

@@ -66,6 +66,8 @@ async def seed(*, s1: int, s2: int, p1: int, p2: int, c1: int, c2: int) -> None:
     await row("campaign", day=day(11), source="coupon:9", shop=0, participants=1, orders=1, gmv_fen=10000,
               discount_fen=500, platform_fen=500)  # fmt: skip
     await row("campaign", day=day(12), source="flash:3", shop=0, participants=0, orders=0, gmv_fen=0, discount_fen=0)
+    await row("campaign", day=day(12), source="member:gold", shop=0, participants=1, orders=1, gmv_fen=900,
+              discount_fen=100, platform_fen=100)  # fmt: skip
     # activity: a, b, c, d first seen on the 10th; a and b back on the 11th, a on the 17th and on 10 December
     for who in "abcd":
         await row("active", day=day(10), who=who, first_day=day(10))

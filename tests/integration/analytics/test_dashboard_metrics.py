@@ -100,7 +100,12 @@ async def test_campaigns_and_their_filters(world) -> None:  # type: ignore[no-un
     assert rows["coupon:9"]["issuer"] == "platform" and rows["coupon:9"]["cost_benefit"] == pytest.approx(0.05)
     assert rows["flash:3"]["cost_benefit"] is None  # no GMV driven: "—"
     assert [r["source"] for r in await metrics.campaigns(period(campaign="shop"))] == ["promo:77"]
-    assert {r["source"] for r in await metrics.campaigns(period(campaign="platform"))} == {"coupon:9", "flash:3"}
+    assert {r["source"] for r in await metrics.campaigns(period(campaign="platform"))} == {
+        "coupon:9",
+        "flash:3",
+        "member:gold",
+    }
+    assert (rows["member:gold"]["label"], rows["member:gold"]["rank"]) == ("Member price", "gold")
     assert [r["source"] for r in await metrics.campaigns(period(campaign="coupon:9"))] == ["coupon:9"]
     assert [r["source"] for r in await metrics.campaigns(period(shop=world["s2"]))] == []
 

@@ -105,6 +105,13 @@ async def test_csv_exports_carry_the_filters_and_are_safe_in_a_spreadsheet(clien
     lines = {r[0]: r for r in csv.reader(io.StringIO(overview.content.decode("utf-8-sig")))}
     assert lines["GMV"][1:] == ["800.00", "400.00", "1.0000"]
     assert lines["Bounce rate"][2] == "—"
+    campaigns = await client.get(f"/admin/analytics/export/campaigns.csv?{PERIOD}&campaign=platform", headers=EN)
+    rows = list(csv.reader(io.StringIO(campaigns.content.decode("utf-8-sig"))))
+    assert rows[1:] == [
+        ["coupon:9", "Platform", "1", "1", "100.00", "5.00", "0.0500"],
+        ["Member price (gold)", "Platform", "1", "1", "9.00", "1.00", "0.1111"],
+        ["flash:3", "Platform", "0", "0", "0.00", "0.00", "—"],
+    ]
     assert (await client.get(f"/admin/analytics/export/secrets.csv?{PERIOD}")).status_code == 404
 
 
