@@ -63,6 +63,7 @@ test-e2e: install chromium
 
 bench: install
 	@$(DB) -- $(PY) -m bench.run
+	@$(DB) -- $(PY) -m bench.dashboard
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check app tests e2e bench piccolo_conf.py
