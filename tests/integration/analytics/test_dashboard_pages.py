@@ -67,6 +67,10 @@ async def test_the_shop_filter_and_the_htmx_fragment(client, world) -> None:  # 
     assert kpi(page.text, "gmv") == "¥300.00" and kpi(page.text, "refund_amount") == "16.7%"
     assert kpi(page.text, "turnover") == "—"  # no stock snapshot for the shop: nothing to divide by
     assert "好衣服" not in page.text  # the other shop's product
+    # the header's language links follow the filtered URL
+    assert "/locale/zh_CN?next=%2Fadmin%2Fanalytics%3Frange%3Dcustom%26start%3D2026-11-10" in page.text
+    preset = await client.get("/admin/analytics/?range=yesterday", headers={**EN, "HX-Request": "true"})
+    assert 'hx-swap-oob="outerHTML:.an-filters__dates"' in preset.text and 'value="2026-11-11"' in preset.text
     full = await client.get(url, headers=EN)  # a reload keeps the filters
     assert f'<option value="{world["s1"].id}" selected>' in full.text and kpi(full.text, "gmv") == "¥300.00"
 
