@@ -11,7 +11,7 @@ from app.accounts.errors import TooManyAttempts
 from app.analytics import capture
 from app.cart.web import merge_at_login
 from app.config import get_settings
-from app.core.errors import DomainError, ValidationFailed
+from app.core.errors import DomainError, Forbidden, ValidationFailed
 from app.core.i18n import N_
 from app.core.principal import PLATFORM_ROLES
 from app.operations import people, resets
@@ -243,6 +243,9 @@ class UserAdminController(Controller):
     @post("/{user_id:int}/status", name="admin:user-status")
     async def set_status(self, request: Request, user_id: FromPath[int]) -> Template | Redirect:
         form = await form_data(request)
+        user = current_user(request)
+        if not (user and user.has_platform_role("admin")) and await services.has_platform_roles(user_id):
+            raise Forbidden(N_("Only an administrator may ban or unban platform staff."))
         try:
             await services.set_user_status(
                 actor=actor_of(request), user_id=user_id, status=form.get("status", ""), reason=form.get("reason", "")

@@ -346,6 +346,10 @@ async def set_user_status(*, actor: Actor, user_id: int, status: str, reason: st
             )
 
 
+async def has_platform_roles(user_id: int) -> bool:
+    return await PlatformRole.exists().where(PlatformRole.user == user_id)
+
+
 async def set_platform_roles(*, actor: Actor, user_id: int, roles: list[str]) -> None:
     wanted = sorted(set(roles))
     if any(r not in PLATFORM_ROLES for r in wanted):

@@ -144,3 +144,13 @@ async def test_operations_staff_cannot_reset_an_administrators_password(client) 
     refused = await post_form(client, f"/admin/users/{admin.id}/reset", headers=EN)
     assert refused.status_code == 403 and "Only an administrator" in refused.text
     assert await fetch("SELECT id FROM password_reset") == []
+
+
+async def test_operations_staff_cannot_ban_platform_staff(client) -> None:  # type: ignore[no-untyped-def]
+    moderator = await make_user(roles=("moderator",))
+    await login(client, await make_user(roles=("operations",)))
+    refused = await post_form(
+        client, f"/admin/users/{moderator.id}/status", {"status": "banned", "reason": "x"}, headers=EN
+    )
+    assert refused.status_code == 403 and "Only an administrator" in refused.text
+    assert (await fetchrow("SELECT status FROM app_user WHERE id = {}", moderator.id))["status"] == "active"
