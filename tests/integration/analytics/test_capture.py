@@ -12,6 +12,7 @@ from app.core.db import fetch
 from tests.factories import login, make_product, make_user
 
 pytestmark = pytest.mark.asyncio
+UA = {"user-agent": "Mozilla/5.0"}
 
 
 @pytest.fixture(autouse=True)
@@ -136,3 +137,45 @@ async def test_5xx_responses_are_counted() -> None:
     assert (counted[0]["n"], counted[0]["e"]) == (4, 2)
     rows = await events("page_view")
     assert [(r["route"], r["user_id"]) for r in rows] == [("ok", 7), ("category", 7)]  # 5xx pages are not views
+
+
+async def test_the_funnel_through_the_app_product_view_cart_checkout_and_pay(client) -> None:  # type: ignore[no-untyped-def]
+    """One shopper: views a product anonymously, adds it to the cart, signs in, checks out; the order is paid.
+    The rollup counts one visitor at every funnel step (the anonymous views are linked to the account)."""
+    import re
+
+    from app.analytics import rollup
+    from app.core.db import fetchrow
+    from tests.factories import post_form
+    from tests.order_factories import first_sku, make_address
+
+    buyer = await make_user()
+    await make_address(buyer)
+    product = await make_product(skus=[{"price_fen": 1234, "stock": 5}], title="漏斗台灯")
+    sku = await first_sku(product)
+    assert (await client.get(f"/p/{product}", headers=UA)).status_code == 200
+    added = await client.post(
+        "/cart/add", data={"sku": str(sku), "qty": "1"}, headers={"Sec-Fetch-Site": "same-origin", **UA}
+    )
+    assert added.status_code == 303
+    await login(client, buyer)
+    page = await client.get(f"/checkout?sku={sku}&qty=1", headers=UA)
+    token = re.search(r'name="token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    placed = await post_form(client, "/checkout", {"token": token, "source": "buy", "line": f"{sku}:1"})
+    assert placed.status_code == 303
+    group = await fetchrow("SELECT id, total_fen FROM order_group")
+    assert group is not None
+    await fetch("UPDATE order_group SET status = 'paid', paid_at = now() WHERE id = {}", group["id"])
+    await fetch("UPDATE shop_order SET status = 'paid', paid_at = now() WHERE \"group\" = {}", group["id"])
+
+    kinds = [(e["kind"], e["product"], e["group_id"], e["user_id"]) for e in await events() if e["kind"] != "page_view"]
+    assert kinds == [
+        ("product_view", product, None, None),
+        ("add_to_cart", product, None, None),
+        ("checkout", None, group["id"], buyer.id),
+    ]
+    await rollup.rollup_day(rollup.today())
+    site = await fetchrow("SELECT * FROM analytics_daily_site WHERE day = {} AND shop = 0", rollup.today())
+    assert site is not None
+    assert (site["uv"], site["product_viewers"], site["cart_adders"], site["checkout_visitors"]) == (1, 1, 1, 1)
+    assert (site["paying_visitors"], site["orders"], site["gmv_fen"]) == (1, 1, group["total_fen"])
