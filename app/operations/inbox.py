@@ -89,7 +89,7 @@ QUEUES: tuple[QueueSpec, ...] = (
         "SELECT count(*) AS n FROM settlement_payout WHERE status IN ('requested', 'approved')",
         "SELECT p.id, p.no AS label, p.requested_at AS at FROM settlement_payout p "
         "WHERE p.status IN ('requested', 'approved') ORDER BY p.requested_at, p.id LIMIT {}",
-        "/admin/finance/",
+        "/admin/finance/#payout-{id}",
         "settlement_payout",
     ),
 )

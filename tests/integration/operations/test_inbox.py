@@ -64,5 +64,18 @@ async def test_each_role_sees_only_its_queues_with_counts_and_oldest_items(clien
         await login(admin, await make_user(roles=("admin",)))
         queues = _queues((await admin.get("/admin/inbox/")).text)
         assert {"products", "review_reports", "complaints", "disputes", "applications"} <= set(queues)
-        exists = await fetch("SELECT to_regclass('settlement_payout') IS NOT NULL AS ok")
-        assert ("payouts" in queues) == exists[0]["ok"]  # the finance queue appears once its table is there
+        assert queues["payouts"] == 0
+
+
+async def test_finance_sees_the_payouts_waiting(client) -> None:  # type: ignore[no-untyped-def]
+    shop = await make_shop()
+    await fetch(
+        "INSERT INTO settlement_payout (no, shop, amount_fen, status, requested_at) VALUES "
+        "('P001', {}, 10000, 'requested', now()), ('P002', {}, 20000, 'paid', now())",
+        shop.id,
+        shop.id,
+    )
+    await login(client, await make_user(roles=("finance",)))
+    page = await client.get("/admin/inbox/")
+    assert _queues(page.text) == {"payouts": 1}
+    assert 'href="/admin/finance/#payout-' in page.text and "P001" in page.text and "P002" not in page.text
