@@ -176,3 +176,28 @@ async def test_entries_are_append_only():
         await fetch('UPDATE ledger_entry SET amount_fen = amount_fen + 1 WHERE "order" = {}', o["order_id"])
     with pytest.raises(asyncpg.exceptions.CheckViolationError):
         await fetch("DELETE FROM ledger_txn")
+
+
+async def test_two_sweeps_at_once_settle_each_order_once():
+    import asyncio
+
+    orders = [await paid_order(prices=(10000 + i,)) for i in range(3)]
+    for o in orders:
+        await complete(o["order_id"])
+    counts = await asyncio.gather(settle_due(), settle_due(), settle_due())
+    assert sum(counts) == 3
+    settles = await fetch('SELECT "order", count(*) AS n FROM ledger_txn WHERE kind = \'settle\' GROUP BY "order"')
+    assert sorted(int(r["n"]) for r in settles) == [1, 1, 1]
+    assert len(await fetch("SELECT id FROM settlement_statement")) == 3  # one shop each, one statement per day
+
+
+async def test_a_clawback_appears_on_the_days_statement():
+    o = await paid_order(prices=(20000,), rate_bp=1000)
+    await complete(o["order_id"])
+    await settle_due()
+    await refund(o["order_id"], 5000, key="ruling:late")
+    statement = await fetchrow("SELECT id FROM settlement_statement")
+    view = await get_statement(statement_id=statement["id"], shop_id=o["shop"].id)
+    kinds = [(line.kind, line.refund_fen, line.commission_fen) for line in view.lines]
+    assert kinds == [("settled", 0, -2000), ("refund", -5000, 500)]
+    assert view.totals["net_fen"] == (await balances(o["shop"]))["shop_available"] == 18000 - 4500
