@@ -364,6 +364,16 @@ async def set_platform_roles(*, actor: Actor, user_id: int, roles: list[str]) ->
             return
         if actor.user_id == user_id and "admin" in current and "admin" not in wanted:
             raise ValidationFailed({"roles": N_("You cannot remove your own admin role.")})
+        if "admin" in current and "admin" not in wanted:
+            # one role change at a time, so two admins removing each other cannot leave the platform without one
+            await fetchrow("SELECT pg_advisory_xact_lock(hashtext('platform_role')) IS NULL AS x")
+            others = await fetchrow(
+                'SELECT count(*) AS n FROM platform_role r JOIN app_user u ON u.id = r."user" '
+                "WHERE r.role = 'admin' AND u.status = 'active' AND r.\"user\" <> {}",
+                user_id,
+            )
+            if others is not None and int(others["n"]) == 0:
+                raise ValidationFailed({"roles": N_("The platform needs at least one administrator.")})
         await PlatformRole.delete().where(PlatformRole.user == user_id)
         if wanted:
             await PlatformRole.insert(*[PlatformRole(user=user_id, role=r) for r in wanted])

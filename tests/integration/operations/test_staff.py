@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+from app.accounts.services import set_platform_roles
 from app.core.db import fetch
 from app.core.errors import ValidationFailed
 from app.core.principal import Actor
@@ -87,3 +88,15 @@ async def test_the_last_administrator_cannot_be_removed_even_by_two_admins_at_on
     assert len(await fetch("SELECT id FROM platform_role WHERE role = 'admin'")) == 1
     missing = await post_form(client, f"/admin/staff/{last.id}/remove", {"role": "finance"})
     assert missing.status_code == 404
+
+
+async def test_the_users_page_roles_form_cannot_remove_the_last_administrator_either() -> None:
+    a = await make_user(roles=("admin",))
+    b = await make_user(roles=("admin",))
+    results = await asyncio.gather(
+        set_platform_roles(actor=Actor(user_id=a.id, ip=None, label="a"), user_id=b.id, roles=[]),
+        set_platform_roles(actor=Actor(user_id=b.id, ip=None, label="b"), user_id=a.id, roles=["finance"]),
+        return_exceptions=True,
+    )
+    assert sum(1 for r in results if isinstance(r, ValidationFailed)) == 1
+    assert len(await fetch("SELECT id FROM platform_role WHERE role = 'admin'")) == 1
