@@ -197,6 +197,7 @@ class FinanceAdminController(Controller):
                 "status": status,
                 "shops": await services.all_balances(),
                 "platform": await services.platform_balances(),
+                "statements": await services.recent_statements(),
             },
         )
 

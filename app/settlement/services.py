@@ -201,6 +201,18 @@ async def list_statements(*, shop_id: int, limit: int = 60) -> list[dict[str, An
     return _ints(rows)
 
 
+async def recent_statements(*, limit: int = 20) -> list[dict[str, Any]]:
+    """The latest statements of every shop, for finance."""
+    rows = await fetch(
+        "SELECT s.id, s.no, s.period, sh.name AS shop_name, coalesce((SELECT sum(e.amount_fen) FROM ledger_entry e "
+        "JOIN ledger_txn t ON t.id = e.txn WHERE t.statement = s.id AND e.shop = s.shop "
+        "AND e.account = 'shop_available'), 0) AS net FROM settlement_statement s JOIN shop sh ON sh.id = s.shop "
+        "ORDER BY s.period DESC, s.id DESC LIMIT {}",
+        limit,
+    )
+    return _ints(rows)
+
+
 async def get_statement(*, statement_id: int, shop_id: int | None) -> StatementView:
     """A statement of this shop (None: any shop, for finance). Another shop's statement is not found."""
     row = await fetchrow(

@@ -186,3 +186,42 @@ async def test_reconciliation_matches_orders_minus_refunds(client: httpx.AsyncCl
 async def _a_product(shop) -> int:  # type: ignore[no-untyped-def]
     row = await fetchrow("SELECT id FROM product WHERE shop = {} LIMIT 1", shop.id)
     return int(row["id"])
+
+
+async def test_finance_opens_any_statement_and_csv_cells_are_safe(client: httpx.AsyncClient):
+    o = await _settled_shop()
+    await fetch("UPDATE shop SET name = '=HYPERLINK(\"http://evil\")' WHERE id = {}", o["shop"].id)
+    statement = await fetchrow("SELECT id FROM settlement_statement")
+    finance = await make_user(roles=("finance",))
+    await login(client, finance)
+    home = await client.get("/admin/finance/")
+    assert f'href="/admin/finance/statements/{statement["id"]}"' in home.text
+    page = await client.get(f"/admin/finance/statements/{statement['id']}")
+    assert page.status_code == 200 and "¥196.50" in page.text
+    download = await client.get(f"/admin/finance/statements/{statement['id']}?format=csv")
+    first = next(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
+    assert first == ['\'=HYPERLINK("http://evil")']
+
+
+async def test_a_late_payment_refunded_whole_is_explained_not_a_difference(client: httpx.AsyncClient):
+    from app.core.db import engine
+    from app.payments.services import _insert_refund
+
+    o = await paid_order(prices=(8000,))
+    payment = await fetchrow(
+        'INSERT INTO payment (no, "group", buyer, provider, amount_fen, status, provider_txn_id, paid_at) '
+        "VALUES ('PLATE1', {}, {}, 'sandbox', {}, 'paid', 'TXLATE1', now()) RETURNING id",
+        o["group"].id,
+        o["buyer"].id,
+        o["total"],
+    )
+    async with engine().transaction():
+        await _insert_refund(
+            payment_id=payment["id"], order_id=None, amount_fen=o["total"], reason="twice", key="twice:PLATE1"
+        )
+    admin = await make_user(roles=("admin",))
+    await login(client, admin)
+    page = await client.get("/admin/finance/reconciliation")
+    assert "alert--success" in page.text
+    assert "PLATE1" in page.text
+    await assert_ledger_balanced()
