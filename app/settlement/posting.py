@@ -147,17 +147,26 @@ def allocate(
     amount: int,
     items: list[dict[str, int]],
     shipping_left: int,
-    first_item: int | None,
+    targets: dict[int, int] | None = None,
 ) -> tuple[dict[int, int], int]:
-    """Spread `amount` over items (dicts with id, left) — `first_item` first — then shipping. Returns
-    ({item id: amount}, shipping amount). Whatever is still left goes to shipping (the caller caps refunds)."""
+    """Spread `amount` over items (dicts with id, left): first the `targets` (an after-sales request's items, each up
+    to what was asked for it), then every item (targets first, then by id) up to what is left of it, then shipping.
+    Returns ({item id: amount}, shipping amount); whatever is still left goes to shipping (payments caps refunds)."""
+    targets = targets or {}
     out: dict[int, int] = {}
     left = amount
-    ordered = sorted(items, key=lambda i: (i["id"] != first_item, i["id"]))
-    for item in ordered:
-        take = min(left, max(item["left"], 0))
+    room = {item["id"]: max(item["left"], 0) for item in items}
+    for item_id, cap in sorted(targets.items()):
+        take = min(left, room.get(item_id, 0), max(cap, 0))
         if take > 0:
-            out[item["id"]] = take
+            out[item_id] = out.get(item_id, 0) + take
+            room[item_id] -= take
+            left -= take
+    for item_id in sorted(room, key=lambda i: (i not in targets, i)):
+        take = min(left, room[item_id])
+        if take > 0:
+            out[item_id] = out.get(item_id, 0) + take
+            room[item_id] -= take
             left -= take
     ship = min(left, max(shipping_left, 0))
     left -= ship
@@ -193,18 +202,21 @@ async def post_refund(refund_id: int) -> None:
     def got(item: int | None, key: str) -> int:
         return int(done[item][key]) if item in done else 0
 
-    first_item = None
+    targets: dict[int, int] = {}
     key = str(refund["idempotency_key"])
-    if key.startswith("aftersale:"):
-        row = await fetchrow("SELECT order_item FROM after_sale WHERE id = {}", int(key.split(":", 1)[1] or 0))
-        first_item = int(row["order_item"]) if row else None
+    if key.startswith("aftersale:") and key.split(":", 1)[1].isdigit():
+        rows = await fetch(
+            "SELECT order_item, amount_fen FROM after_sale_item WHERE after_sale = {} ORDER BY order_item",
+            int(key.split(":", 1)[1]),
+        )
+        targets = {int(r["order_item"]): int(r["amount_fen"]) for r in rows}
     items = [{"id": i, "left": int(c["base_fen"]) - got(i, "amount")} for i, c in frozen.items()]
     amount = int(refund["amount_fen"])
     split, ship = allocate(
         amount=amount,
         items=items,
         shipping_left=int(order["shipping_fen"]) - got(None, "amount"),
-        first_item=first_item,
+        targets=targets,
     )
     refunded_before = sum(int(r["amount"]) for r in done.values())
     whole = refunded_before + amount >= int(order["total_fen"])

@@ -201,3 +201,29 @@ async def test_a_clawback_appears_on_the_days_statement():
     kinds = [(line.kind, line.refund_fen, line.commission_fen) for line in view.lines]
     assert kinds == [("settled", 0, -2000), ("refund", -5000, 500)]
     assert view.totals["net_fen"] == (await balances(o["shop"]))["shop_available"] == 18000 - 4500
+
+
+async def test_an_after_sales_refund_gives_back_its_own_items_share():
+    # item 1 at 10 % of 100.00, item 2 at 10 % of 50.00 with 10.00 of platform subsidy
+    o = await paid_order(prices=(10000, 5000), rate_bp=1000, platform_off=(0, 1000))
+    items = await fetch('SELECT id FROM order_item WHERE "order" = {} ORDER BY id', o["order_id"])
+    second = items[1]["id"]
+    row = await fetchrow(
+        'INSERT INTO after_sale ("order", order_item, buyer, shop, kind, reason, amount_fen, status) '
+        "VALUES ({}, {}, {}, {}, 'refund_only', 'damaged', 2000, 'approved') RETURNING id",
+        o["order_id"],
+        second,
+        o["buyer"].id,
+        o["shop"].id,
+    )
+    await fetch(
+        "INSERT INTO after_sale_item (after_sale, order_item, quantity, amount_fen, refunded_fen, restocked_qty, open) "
+        "VALUES ({}, {}, 1, 2000, 0, 0, true)",
+        row["id"],
+        second,
+    )
+    await refund(o["order_id"], 2000, key=f"aftersale:{row['id']}")
+    share = await fetchrow("SELECT order_item, amount_fen, commission_fen, subsidy_fen FROM settlement_refund_share")
+    # item 2 paid 4000: 2000 is half of it -> half its commission (400 -> 200) and half its subsidy (1000 -> 500)
+    assert dict(share) == {"order_item": second, "amount_fen": 2000, "commission_fen": 200, "subsidy_fen": 500}
+    await assert_ledger_balanced()

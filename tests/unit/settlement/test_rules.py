@@ -58,11 +58,15 @@ def test_cumulative_shares_never_exceed_and_end_exact(paid, rate, parts):
         assert returned == frozen
 
 
-def test_allocation_takes_the_after_sales_item_first_then_shipping():
-    items = [{"id": 1, "left": 1000}, {"id": 2, "left": 500}]
-    assert allocate(amount=300, items=items, shipping_left=800, first_item=2) == ({2: 300}, 0)
-    assert allocate(amount=1200, items=items, shipping_left=800, first_item=None) == ({1: 1000, 2: 200}, 0)
-    assert allocate(amount=2300, items=items, shipping_left=800, first_item=None) == ({1: 1000, 2: 500}, 800)
+def test_allocation_takes_the_after_sales_items_first_then_shipping():
+    items = [{"id": 1, "left": 1000}, {"id": 2, "left": 500}, {"id": 3, "left": 700}]
+    assert allocate(amount=300, items=items, shipping_left=800, targets={2: 300}) == ({2: 300}, 0)
+    # a request for items 2 and 3 (200 and 700 asked): each gets what was asked
+    assert allocate(amount=900, items=items, shipping_left=800, targets={2: 200, 3: 700}) == ({2: 200, 3: 700}, 0)
+    # more than asked: the request's items are filled first, then the others, then shipping
+    assert allocate(amount=1300, items=items, shipping_left=800, targets={3: 100}) == ({3: 700, 1: 600}, 0)
+    assert allocate(amount=1200, items=items, shipping_left=800) == ({1: 1000, 2: 200}, 0)
+    assert allocate(amount=3000, items=items, shipping_left=800) == ({1: 1000, 2: 500, 3: 700}, 800)
 
 
 def test_an_unbalanced_set_of_legs_is_refused():
