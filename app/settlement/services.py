@@ -416,7 +416,7 @@ async def _tell_shop(payout: dict[str, Any], title: str, body: str, **params: ob
             title=title,
             body=body,
             params={"no": payout["no"], "amount": format_fen(int(payout["amount_fen"]), "en"), **params},
-            link="/seller/finance/payouts",
+            link="/seller/finance/",
         )
 
 
