@@ -315,11 +315,6 @@ async def overview(f: Filters) -> list[Kpi]:
         f"SELECT day >= {{}} AS cur, {_sums(_SITE_SUMS)} FROM analytics_daily_site "  # noqa: S608 (constant)
         "WHERE shop = {} AND day BETWEEN {} AND {} GROUP BY 1"
     )
-    buyer_sql = (
-        "SELECT cur, count(*) AS buyers, count(*) FILTER (WHERE n >= 2) AS repeat_buyers FROM ("
-        "SELECT day >= {} AS cur, buyer, sum(orders) AS n FROM analytics_daily_buyer "
-        "WHERE shop = {} AND day BETWEEN {} AND {} GROUP BY 1, 2 HAVING sum(orders) >= 1) t GROUP BY cur"
-    )
     stock_sql = (
         "SELECT day >= {} AS cur, coalesce(sum(sold_value_fen), 0)::bigint AS sold_value_fen, "
         "avg(stock_value_fen) AS avg_stock_fen, coalesce(sum(skus_sold), 0)::bigint AS skus_sold, "
@@ -331,13 +326,35 @@ async def overview(f: Filters) -> list[Kpi]:
         + _sums("conversations, answered, first_response_s, complaints_closed, complaint_resolution_s")
         + " FROM analytics_daily_service WHERE shop = {} AND day BETWEEN {} AND {} GROUP BY 1"
     )
-    parts = await asyncio.gather(*(_periods(sql, f) for sql in (site_sql, buyer_sql, stock_sql, service_sql)))
+    *parts, buyers = await asyncio.gather(*(_periods(sql, f) for sql in (site_sql, stock_sql, service_sql)), _buyers(f))
     current: dict[str, Any] = {}
     previous: dict[str, Any] = {}
-    for cur, prev in parts:
+    for cur, prev in [*parts, buyers]:
         current |= cur
         previous |= prev
     return build_kpis(current, previous, shop=f.shop)
+
+
+async def _buyers(f: Filters) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Distinct paying buyers and those with 2+ paid orders, in this period and the previous one: one pass over
+    the buyer rollup grouped by buyer (one hash key, not two)."""
+    prev = f.previous()
+    rows = await fetch(
+        "SELECT count(*) FILTER (WHERE c >= 1) AS buyers, count(*) FILTER (WHERE c >= 2) AS repeat_buyers, "
+        "count(*) FILTER (WHERE p >= 1) AS prev_buyers, count(*) FILTER (WHERE p >= 2) AS prev_repeat "
+        "FROM (SELECT sum(orders) FILTER (WHERE day >= {}) AS c, sum(orders) FILTER (WHERE day < {}) AS p "
+        "FROM analytics_daily_buyer WHERE shop = {} AND day BETWEEN {} AND {} GROUP BY buyer) t",
+        f.start,
+        f.start,
+        f.shop,
+        prev.start,
+        f.end,
+    )
+    r = rows[0] if rows else {}
+    return (
+        {"buyers": _n(r, "buyers"), "repeat_buyers": _n(r, "repeat_buyers")},
+        {"buyers": _n(r, "prev_buyers"), "repeat_buyers": _n(r, "prev_repeat")},
+    )
 
 
 @dataclass(frozen=True, slots=True)
