@@ -21,7 +21,9 @@ from app.accounts.controllers import AccountStorefrontController, UserAdminContr
 from app.accounts.services import load_principal
 from app.aftersales.controllers import ROUTES as AFTERSALES_ROUTES
 from app.analytics.capture import CaptureMiddleware
+from app.analytics.capture import flush as flush_events
 from app.analytics.controllers import ROUTES as ANALYTICS_ROUTES
+from app.analytics.experiments import ROUTES as EXPERIMENT_ROUTES
 from app.assessment.controllers import ROUTES as ASSESSMENT_ROUTES
 from app.cart.controllers import ROUTES as CART_ROUTES
 from app.cart.web import CartBadgeMiddleware
@@ -92,6 +94,7 @@ ROUTES = [
     *COMPLAINT_ROUTES,
     *SETTLEMENT_ROUTES,
     *ANALYTICS_ROUTES,
+    *EXPERIMENT_ROUTES,
     *ASSESSMENT_ROUTES,
     *OPERATIONS_ROUTES,
     ShellAdminController,
@@ -121,6 +124,7 @@ def create_app(settings: Settings | None = None, *, manage_pool: bool = True) ->
                 if task:
                     task.cancel()
             await flush_search_log()
+            await flush_events()
             await close_pool()
 
     session = SessionConfig(

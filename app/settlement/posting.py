@@ -210,6 +210,9 @@ async def post_refund(refund_id: int) -> None:
             int(key.split(":", 1)[1]),
         )
         targets = {int(r["order_item"]): int(r["amount_fen"]) for r in rows}
+    elif key.startswith("aftersale_item:") and key.count(":") == 2 and key.rsplit(":", 1)[1].isdigit():
+        # one refund row per item of a request covering several items: 'aftersale_item:<request>:<order item>'
+        targets = {int(key.rsplit(":", 1)[1]): int(refund["amount_fen"])}
     items = [{"id": i, "left": int(c["base_fen"]) - got(i, "amount")} for i, c in frozen.items()]
     amount = int(refund["amount_fen"])
     split, ship = allocate(

@@ -142,6 +142,13 @@ async def test_one_request_for_several_items_refunds_each_item_with_its_own_key(
         (f"aftersale_item:{a}:{first}", 1990),
         (f"aftersale_item:{a}:{second}", 3000),
     ]
+    # the ledger charges each item's refund to that item (settlement reads the per-item key)
+    shares = await fetch(
+        'SELECT order_item, sum(amount_fen) AS n FROM settlement_refund_share WHERE "order" = {} '
+        "GROUP BY order_item ORDER BY order_item",
+        b.order_id,
+    )
+    assert sorted((r["order_item"], r["n"]) for r in shares) == sorted([(first, 1990), (second, 3000)])
     assert await stock_of(b.s.product) == stock + 1  # one of the two units came back
     items = await services.request_items(after_sale_id=a)
     assert [(x["order_item"], x["refunded_fen"], x["restocked_qty"]) for x in items] == [
