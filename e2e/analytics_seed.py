@@ -1,7 +1,9 @@
 """Rollup rows for the analytics browser test: `python -m e2e.analytics_seed` (DATABASE_URL set). Fourteen days,
 from 20 to 7 days ago (display time zone): the platform row of day i (0..13) has GMV (i + 1) x ¥100, the demo
 shop 小米优选旗舰店's row (i + 1) x ¥10. The days are marked final so the rollup sweep leaves them alone.
-Idempotent (the days' rows are replaced). Prints JSON: {"first": "<day 0>", "shop": <shop id>}."""
+Idempotent (the days' rows are replaced). The test signs in as its own operations analyst (ANALYST), not the
+shared demo admin: switching the language while signed in is saved on the account, and other browser tests expect
+the demo admin to follow the browser. Prints JSON: {"first": "<day 0>", "shop": <shop id>}."""
 
 from __future__ import annotations
 
@@ -9,17 +11,25 @@ import asyncio
 import json
 from datetime import timedelta
 
+from app.accounts.services import register, set_platform_roles
 from app.analytics.metrics import today
 from app.core.db import close_pool, fetch, fetchrow, start_pool
+from app.core.principal import Actor
 from e2e.helpers import DEMO_SELLER_SHOP
 
 DAYS = 14
+ANALYST = ("analyst@jishi.test", "jishi-analyst-2026")
 
 
 async def seed() -> dict[str, object]:
     await start_pool(min_size=1, max_size=2)
     try:
         shop = await fetchrow("SELECT id FROM shop WHERE name = {}", DEMO_SELLER_SHOP)
+        analyst = await fetchrow("SELECT id FROM app_user WHERE email = {}", ANALYST[0])
+        if analyst is None:
+            uid = await register(identifier=ANALYST[0], password=ANALYST[1], password_confirm=ANALYST[1])
+            await set_platform_roles(actor=Actor(user_id=None, label="e2e seed"), user_id=uid, roles=["operations"])
+        await fetch("UPDATE app_user SET locale = '' WHERE email = {}", ANALYST[0])  # follow the browser
         first = today() - timedelta(days=20)
         days = [first + timedelta(days=i) for i in range(DAYS)]
         await fetch("DELETE FROM analytics_daily_site WHERE day = ANY({})", days)

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.helpers import DEMO_ADMIN, htmx_idle, log_in, t
+from e2e.analytics_seed import ANALYST
+from e2e.helpers import htmx_idle, log_in, t
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,7 +48,7 @@ def test_admin_filters_the_dashboard_by_dates_and_shop(request, server_env, devi
     first = date.fromisoformat(data["first"])
     start, end = first.isoformat(), (first + timedelta(days=6)).isoformat()
     page: Page = request.getfixturevalue(device)(locale)
-    log_in(page, *DEMO_ADMIN, next="/admin/analytics/")
+    log_in(page, *ANALYST, next="/admin/analytics/")
     page.wait_for_url("**/admin/analytics/")
     expect(page.get_by_role("heading", name=t("Analytics", locale), exact=True)).to_be_visible()
     no_sideways_scroll(page)
