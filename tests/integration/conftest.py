@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
+from app.core import changes
 from app.core.db import close_pool, engine, start_pool
 from app.main import create_app, wrap
 
@@ -87,3 +89,18 @@ def override_settings():  # type: ignore[no-untyped-def]
     yield apply
     for key, value in saved.items():
         object.__setattr__(settings, key, value)
+
+
+@pytest.fixture
+async def feed() -> AsyncIterator[None]:
+    """The change feed listening (as in production), for tests of what a NOTIFY drops: cached pages, settings."""
+    task = asyncio.create_task(changes.listen(os.environ["DATABASE_URL"]))
+    for _ in range(100):
+        if changes.live():
+            break
+        await asyncio.sleep(0.02)
+    assert changes.live()
+    yield
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task

@@ -4,18 +4,14 @@ the idle-cart sweep, and the page cache that must not hide a visitor's own badge
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import secrets
-from collections.abc import AsyncIterator
 from datetime import timedelta
-
-import pytest
 
 from app.cart import services
 from app.cart.services import CartOwner
 from app.catalog.tables import Sku
-from app.core import changes, clock
+from app.core import clock
 from app.core.db import fetch, fetchrow
 from tests.factories import PASSWORD, login, make_product, make_shop, make_user, post_form
 from tests.integration.cart._helpers import EN, add, cart_rows, sku_of
@@ -128,20 +124,6 @@ async def test_the_sweep_deletes_anonymous_carts_idle_for_thirty_days():
     assert await cart_rows(token=old.token) == {}
     assert await cart_rows(token=fresh.token) == {sku: (1, True)}
     assert await cart_rows(user_id=user.id) == {sku: (1, True)}  # an account's cart is never swept
-
-
-@pytest.fixture
-async def feed() -> AsyncIterator[None]:
-    """The change feed live, so the page cache keeps product pages (as in production)."""
-    task = asyncio.create_task(changes.listen(os.environ["DATABASE_URL"]))
-    for _ in range(100):
-        if changes.live():
-            break
-        await asyncio.sleep(0.02)
-    yield
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
 
 
 async def test_a_visitor_with_a_cart_is_not_served_the_cached_page_so_sees_the_badge(feed, new_client):

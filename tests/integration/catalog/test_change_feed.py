@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -19,21 +17,6 @@ from app.web.pagecache import PageCacheMiddleware
 from tests.factories import login, make_product, make_shop, make_user
 
 EN = {"Accept-Language": "en"}
-
-
-@pytest.fixture
-async def feed() -> AsyncIterator[None]:
-    task = asyncio.create_task(changes.listen(os.environ["DATABASE_URL"]))
-    for _ in range(100):
-        if changes.live():
-            break
-        await asyncio.sleep(0.02)
-    assert changes.live()
-    yield
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    assert not changes.live()
 
 
 @pytest.fixture

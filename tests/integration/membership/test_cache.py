@@ -4,29 +4,11 @@ every process through the feed at once (app/membership/services.py)."""
 from __future__ import annotations
 
 import asyncio
-import os
-from collections.abc import AsyncIterator
-
-import pytest
 
 from app.core import changes
 from app.core.db import fetch
 from app.membership import services
 from app.membership.demo import load_membership_demo
-
-
-@pytest.fixture
-async def feed() -> AsyncIterator[None]:
-    task = asyncio.create_task(changes.listen(os.environ["DATABASE_URL"]))
-    for _ in range(100):
-        if changes.live():
-            break
-        await asyncio.sleep(0.02)
-    assert changes.live()
-    yield
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
 
 
 async def _until(condition, seconds: float = 3.0) -> None:  # type: ignore[no-untyped-def]

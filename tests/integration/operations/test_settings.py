@@ -4,14 +4,9 @@ change applies at once (the payment deadline of a new checkout; every process th
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
-
-from app.core import changes
 from app.core.db import fetch, fetchrow
 from app.operations import settings as registry
 from app.operations.settings import REGISTRY, setting, to_text
@@ -99,20 +94,6 @@ async def test_a_change_is_stored_audited_and_drives_the_next_checkout(client) -
     )
     group = await fetchrow("SELECT created_at, pay_deadline_at FROM order_group WHERE id = {}", placed.id)
     assert group["pay_deadline_at"] - group["created_at"] == timedelta(minutes=90)
-
-
-@pytest.fixture
-async def feed() -> AsyncIterator[None]:
-    task = asyncio.create_task(changes.listen(os.environ["DATABASE_URL"]))
-    for _ in range(100):
-        if changes.live():
-            break
-        await asyncio.sleep(0.02)
-    assert changes.live()
-    yield
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
 
 
 async def test_values_are_cached_while_the_feed_is_live_and_dropped_when_another_process_changes_one(feed) -> None:  # type: ignore[no-untyped-def]
